@@ -1,0 +1,160 @@
+"""MkDocs build hooks for the site (registered in mkdocs.yml under ``hooks:``).
+
+1. Self-hosted MathJax: MathJax 3 is installed from the npm registry (package.json + package-lock.json) into
+   node_modules/ and copied into the built site; nothing is committed and nothing is loaded from a CDN.
+2. Computed figures: every figure registered in ``gentle_rnn.figures`` is rendered to SVG and added to the
+   site as a generated file (``figures/<name>``), so pages link it like any other image and a missing
+   figure is a broken link that fails the strict build. Renders are cached per source hash.
+3. Cache invalidation: mkdocs-jupyter caches executed derivations keyed on the script alone, not on the
+   modules it imports; we clear that cache whenever anything under src/ changes.
+4. Notebook pages: mkdocs-jupyter wraps every executed page in JupyterLab CSS and scripts; we strip them
+   (see ``_clean_notebook_page``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pathlib
+import posixpath
+import re
+import shutil
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
+
+log = logging.getLogger("mkdocs.hooks.site")
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+MATHJAX = ROOT / "node_modules" / "mathjax" / "es5"
+CACHE = ROOT / ".cache"
+
+
+def _source_hash() -> str:
+    h = hashlib.sha256()
+    for path in sorted((ROOT / "src").rglob("*.py")):
+        h.update(str(path.relative_to(ROOT)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 1. MathJax
+
+
+def on_config(config):
+    # Executed derivations talk to their kernel over a local socket (IPC) rather than TCP: ipykernel warns
+    # about unencrypted TCP, and a strict build keeps its log free of warnings. nbconvert reads this from the
+    # Jupyter config path.
+    jupyter = str(ROOT / "hooks" / "jupyter")
+    paths = os.environ.get("JUPYTER_CONFIG_PATH", "")
+    if jupyter not in paths.split(os.pathsep):
+        os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(p for p in (jupyter, paths) if p)
+    if not (MATHJAX / "tex-chtml.js").is_file():
+        raise PluginError(
+            f"MathJax is not installed at {MATHJAX.relative_to(ROOT)}: run `npm ci` in {ROOT} "
+            "(`make serve` and `make build` do it for you)."
+        )
+    return config
+
+
+def on_post_build(config):
+    dest = pathlib.Path(config["site_dir"]) / "assets" / "mathjax"
+    # MathJax loads its components and fonts relative to tex-chtml.js, so the folder layout is kept.
+    shutil.copytree(MATHJAX, dest, dirs_exist_ok=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2. computed figures and 3. cache invalidation
+
+
+def on_pre_build(config):
+    stamp = CACHE / "mkdocs-jupyter" / ".src-hash"
+    current = _source_hash()
+    if not stamp.is_file() or stamp.read_text() != current:
+        removed = 0
+        for cached in stamp.parent.glob("*.json"):
+            cached.unlink()
+            removed += 1
+        if removed:
+            log.info("src/ changed: cleared %d cached derivation page(s)", removed)
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(current)
+
+
+def on_files(files, config):
+    from gentle_rnn import figures
+
+    _FILES["files"] = files
+    cache = CACHE / "figures" / _source_hash()
+    for name in sorted(figures.load_all()):
+        cached = cache / name
+        if cached.is_file():
+            svg = cached.read_bytes()
+        else:
+            svg = figures.render(name)
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.write_bytes(svg)
+        files.append(File.generated(config, f"figures/{name}", content=svg))
+    return files
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 4. clean the executed derivation pages
+
+_ARTICLE = '<article class="md-content__inner md-typeset">'
+_WRAPPER = '<div class="jupyter-wrapper">'
+_TEMPLATE_JUNK = re.compile(r"<script\b.*?</script>|<style\b.*?</style>|<!--.*?-->", re.S)
+_COPY_WIDGET = re.compile(
+    r'<div class="zeroclipboard-container">.*?</clipboard-copy>\s*</div>|<div class="clipboard-copy-txt"[^>]*>.*?</div>',
+    re.S,
+)
+_CODE_BLOCK = re.compile(r'<div class="highlight-ipynb (hl-[\w-]+)"><pre>(.*?)</pre></div>', re.S)
+
+
+def _clean_notebook_page(html: str) -> str:
+    """Strip what nbconvert's template adds in front of the notebook, and restyle code as Material code.
+
+    mkdocs-jupyter's template inlines about 600 KB of JupyterLab CSS, a MathJax 2 configuration with an
+    empty ``<script src="">`` (which makes the browser request the page a second time), a Mermaid loader that
+    would import from a CDN, and a clipboard web component. None of it is needed: the site's own MathJax
+    typesets the notebook's math, ``stylesheets/notebook.css`` lays out the cells, and Material's own copy
+    button serves code cells once they are ``<pre><code>`` blocks inside a ``.highlight`` div.
+    """
+    start = html.find(_ARTICLE)
+    wrapper = html.find(_WRAPPER, start)
+    if start < 0 or wrapper < 0:
+        raise PluginError("an executed derivation page no longer has the expected nbconvert layout")
+    head = _TEMPLATE_JUNK.sub("", html[start + len(_ARTICLE):wrapper])
+    body = _COPY_WIDGET.sub("", html[wrapper:])
+    body = _CODE_BLOCK.sub(r'<div class="highlight highlight-ipynb \1"><pre><code>\2</code></pre></div>', body)
+    return html[: start + len(_ARTICLE)] + head + body
+
+
+_HREF = re.compile(r'(<a\b[^>]*?\bhref=")([^"#:]+\.(?:md|py))(#[^"]*)?(")')
+_FILES = {}
+
+
+def _resolve_notebook_links(html: str, page) -> str:
+    """Rewrite Markdown-style links in a derivation (``../part-3-bptt.md#eq-3-4``, ``rnn_bptt.py``) to URLs.
+
+    MkDocs rewrites and validates links on Markdown pages only; notebook pages are HTML by the time MkDocs
+    sees them. So we do the same here, and an unknown target stops the build instead of shipping a 404.
+    """
+    files = _FILES["files"]
+
+    def fix(m: re.Match) -> str:
+        src = posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), m.group(2)))
+        target = files.get_file_from_path(src)
+        if target is None:
+            raise PluginError(f"{page.file.src_uri}: link to {m.group(2)!r}, but docs/{src} does not exist")
+        return m.group(1) + target.url_relative_to(page.file) + (m.group(3) or "") + m.group(4)
+
+    return _HREF.sub(fix, html)
+
+
+def on_post_page(output, page, config):
+    if page.file.src_uri.startswith("derivations/") and page.file.src_uri.endswith(".py"):
+        return _resolve_notebook_links(_clean_notebook_page(output), page)
+    return output

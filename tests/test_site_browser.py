@@ -1,0 +1,178 @@
+"""Every page of the built site in a real headless Chromium: math typeset, nothing loaded from elsewhere.
+
+The pages are discovered from the built site's sitemap.xml, never listed by hand. For each page the test
+records every request the page makes and fails on a request to any host but the local test server, on a
+failed request or HTTP error, on a console error, on a MathJax error node, and on raw TeX delimiters
+(``$``, ``\\(``, ``\\[``) left in the visible text outside code.
+
+Chromium comes from Debian (``apt-get install chromium``); Playwright only drives it and never downloads a
+browser. Outside CI a missing Chromium skips these tests with that hint; under CI (``CI=true``) it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import time
+import urllib.parse
+import xml.etree.ElementTree as ET
+
+import pytest
+
+pytestmark = pytest.mark.site
+
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# Text found in the visible page, outside code and outside typeset math, that means TeX was left raw.
+RAW_TEX = ("$", "\\(", "\\)", "\\[", "\\]", "\\frac", "\\partial", "\\sum")
+
+COLLECT_PAGE_STATE = r"""
+() => {
+  const skip = "pre, code, script, style, textarea, mjx-container, .md-search, .md-header, .md-nav, .highlight";
+  const raw = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest(skip)) continue;
+    if (parent.closest("[hidden], [aria-hidden='true']")) continue;
+    if (!parent.checkVisibility()) continue;
+    raw.push(node.textContent);
+  }
+  const unprocessed = [...document.querySelectorAll(".arithmatex, .jp-RenderedLatex")]
+    .filter((el) => !el.querySelector("mjx-container"))
+    .map((el) => el.textContent.trim().slice(0, 80));
+  return {
+    text: raw.join(" "),
+    math: document.querySelectorAll("mjx-container").length,
+    mathSources: document.querySelectorAll(".arithmatex, .jp-RenderedLatex").length,
+    errors: [...document.querySelectorAll("mjx-merror, [data-mjx-error]")].map(
+      (el) => el.getAttribute("data-mjx-error") || el.textContent.slice(0, 80)),
+    unprocessed,
+  };
+}
+"""
+
+
+def _pages(site_dir: pathlib.Path, base: str) -> list[str]:
+    root = ET.parse(site_dir / "sitemap.xml").getroot()
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    urls = []
+    for loc in root.findall("s:url/s:loc", ns):
+        path = urllib.parse.urlsplit(loc.text.strip()).path
+        urls.append(base + path)
+    return urls
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM:
+        message = "no Chromium found: install Debian's package with `apt-get install chromium` (or set CHROMIUM=/path)"
+        if IN_CI:
+            pytest.fail(message + " -- under CI a missing browser is a failure")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage"],
+        )
+        yield browser
+        browser.close()
+
+
+def test_sitemap_lists_the_pages(built_site, site_server):
+    site_dir, _ = built_site
+    pages = _pages(site_dir, site_server)
+    assert len(pages) >= 5
+    assert any(p.endswith("/derivations/building_blocks/") for p in pages)
+
+
+def test_every_page_typesets_and_stays_local(built_site, site_server, browser):
+    site_dir, _ = built_site
+    local = urllib.parse.urlsplit(site_server).netloc
+    problems: dict[str, list[str]] = {}
+    total_math = 0
+    for url in _pages(site_dir, site_server):
+        context = browser.new_context()
+        page = context.new_page()
+        issues: list[str] = []
+
+        aborted: set[str] = set()
+
+        def on_request(route, request, issues=issues, aborted=aborted):
+            host = urllib.parse.urlsplit(request.url).netloc
+            if request.url.startswith(("data:", "blob:")) or host == local:
+                route.continue_()
+            else:
+                issues.append(f"request to a third-party host: {request.url}")
+                aborted.add(request.url)
+                route.abort()
+
+        context.route("**/*", on_request)
+        page.on("requestfailed", lambda r, issues=issues, aborted=aborted: None if r.url in aborted
+                else issues.append(f"failed request: {r.url} ({r.failure})"))
+        page.on("response", lambda r, issues=issues: issues.append(f"HTTP {r.status}: {r.url}")
+                if r.status >= 400 else None)
+        page.on("console", lambda m, issues=issues: issues.append(f"console {m.type}: {m.text}")
+                if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e, issues=issues: issues.append(f"page error: {e}"))
+
+        page.goto(url, wait_until="load")
+        try:
+            page.wait_for_function("document.documentElement.dataset.mathjax === 'typeset'", timeout=60_000)
+        except Exception:
+            issues.append("MathJax did not finish typesetting within 60 s")
+        page.wait_for_load_state("networkidle")
+        state = page.evaluate(COLLECT_PAGE_STATE)
+        total_math += state["math"]
+        issues += [f"MathJax error: {e}" for e in state["errors"]]
+        issues += [f"math not typeset: {t!r}" for t in state["unprocessed"]]
+        if state["mathSources"] and not state["math"]:
+            issues.append("page has math but MathJax produced nothing")
+        for token in RAW_TEX:
+            if token in state["text"]:
+                i = state["text"].index(token)
+                issues.append(f"raw TeX {token!r} in visible text: ...{state['text'][max(0, i - 60):i + 60]!r}...")
+        if issues:
+            problems[url] = issues
+        context.close()
+    assert total_math > 0, "no formula was typeset on any page"
+    assert not problems, "\n".join(f"{u}:\n  " + "\n  ".join(v) for u, v in problems.items())
+
+
+def test_instant_navigation_typesets_the_next_page(built_site, site_server, browser):
+    """Material swaps pages without a reload; the math on the page we navigate to must be typeset too."""
+    page = browser.new_page()
+    page.goto(site_server + "/", wait_until="load")
+    page.wait_for_function("document.documentElement.dataset.mathjax === 'typeset'", timeout=60_000)
+    page.click("a[href$='derivations/building_blocks/']")
+    page.wait_for_url("**/derivations/building_blocks/")
+    page.wait_for_function(
+        "document.documentElement.dataset.mathjax === 'typeset' && document.querySelector('.jp-RenderedLatex mjx-container')",
+        timeout=60_000,
+    )
+    state = page.evaluate(COLLECT_PAGE_STATE)
+    assert state["math"] > 0 and not state["errors"] and not state["unprocessed"]
+    page.close()
+
+
+def test_home_page_weight_and_typeset_time(built_site, site_server, browser):
+    """Measures (does not judge) bytes transferred on a cold first load and the time until math is typeset."""
+    context = browser.new_context()
+    page = context.new_page()
+    sizes = []
+    page.on("response", lambda r: sizes.append(len(r.body()) if r.ok else 0))
+    start = time.perf_counter()
+    page.goto(site_server + "/", wait_until="load")
+    page.wait_for_function("document.documentElement.dataset.mathjax === 'typeset'", timeout=60_000)
+    typeset = time.perf_counter() - start
+    page.wait_for_load_state("networkidle")
+    print(f"\nhome page: {len(sizes)} responses, {sum(sizes) / 1024:.0f} KiB, MathJax typeset after {typeset * 1000:.0f} ms")
+    assert sum(sizes) > 0
+    context.close()
