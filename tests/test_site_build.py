@@ -24,6 +24,21 @@ def test_strict_build_log_has_no_warning(built_site):
     assert not warnings, "the build log holds warnings:\n" + "\n".join(warnings)
 
 
+def test_properdocs_builds_the_same_config(tmp_path):
+    """ProperDocs, the maintained drop-in fork of MkDocs 1.x, builds mkdocs.yml strictly as well."""
+    properdocs = pathlib.Path(sys.executable).with_name("properdocs")
+    assert properdocs.is_file(), "properdocs is part of the test extra: pip install -e '.[test]'"
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    proc = subprocess.run(
+        [str(properdocs), "build", "--strict", "-f", "mkdocs.yml", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"properdocs build --strict failed:\n{log[-4000:]}"
+    assert (tmp_path / "site" / "index.html").is_file()
+    assert not [line for line in log.splitlines() if "WARNING" in line], log[-4000:]
+
+
 def test_every_derivation_is_rendered(built_site):
     site_dir, _ = built_site
     for script in DERIVATIONS:
