@@ -140,15 +140,16 @@ def _resolve_notebook_links(html: str, page) -> str:
     """Rewrite Markdown-style links in a derivation (``../part-3-bptt.md#eq-3-4``, ``rnn_bptt.py``) to URLs.
 
     MkDocs rewrites and validates links on Markdown pages only; notebook pages are HTML by the time MkDocs
-    sees them. So we do the same here, and an unknown target stops the build instead of shipping a 404.
+    sees them. So we do the same here, and an unknown target fails the strict build instead of shipping a 404.
     """
     files = _FILES["files"]
 
     def fix(m: re.Match) -> str:
         src = posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), m.group(2)))
         target = files.get_file_from_path(src)
-        if target is None:
-            raise PluginError(f"{page.file.src_uri}: link to {m.group(2)!r}, but docs/{src} does not exist")
+        if target is None:  # a warning fails the strict build; a non-strict build keeps going
+            log.warning("%s: link to %r, but docs/%s does not exist", page.file.src_uri, m.group(2), src)
+            return m.group(0)
         return m.group(1) + target.url_relative_to(page.file) + (m.group(3) or "") + m.group(4)
 
     return _HREF.sub(fix, html)
