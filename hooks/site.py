@@ -6,14 +6,16 @@
    site as a generated file (``figures/<name>``), so pages link it like any other image and a missing
    figure is a broken link that fails the strict build. Renders are cached per source hash.
 3. Cache invalidation: mkdocs-jupyter caches executed derivations keyed on the script alone, not on the
-   modules it imports; we clear that cache whenever anything under src/ changes.
+   modules it imports; we clear that cache whenever any file under src/ (code or data) changes.
 4. Notebook pages: mkdocs-jupyter wraps every executed page in JupyterLab CSS and scripts; we strip them
    (see ``_clean_notebook_page``).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
+import json
 import logging
 import os
 import pathlib
@@ -33,7 +35,7 @@ CACHE = ROOT / ".cache"
 
 def _source_hash() -> str:
     h = hashlib.sha256()
-    for path in sorted((ROOT / "src").rglob("*.py")):
+    for path in sorted(p for p in (ROOT / "src").rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         h.update(str(path.relative_to(ROOT)).encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
@@ -81,6 +83,53 @@ def on_pre_build(config):
             log.info("src/ changed: cleared %d cached derivation page(s)", removed)
         stamp.parent.mkdir(parents=True, exist_ok=True)
         stamp.write_text(current)
+    _prewarm_derivations(config)
+
+
+def _prewarm_derivations(config) -> None:
+    """Execute the derivations whose page is not cached yet two at a time, filling mkdocs-jupyter's cache.
+
+    mkdocs-jupyter executes notebooks one after another while it renders pages; the derivations are
+    independent, so running two kernels at once (this machine has two cores) nearly halves a cold build.
+    The pages are converted by mkdocs-jupyter's own functions with its own options and cache key, so the
+    result is exactly what it would have produced. If those internals change, we fall back to its
+    sequential path (same output, slower).
+    """
+    plugin = config["plugins"].get("mkdocs-jupyter")
+    if plugin is None or not plugin.config["execute"] or not plugin.config["cache"]:
+        return
+    try:
+        from mkdocs_jupyter import convert
+        from mkdocs_jupyter.plugin import _compute_cache_key, _get_cache_path, _get_nb_toc_tokens
+    except ImportError:
+        log.info("mkdocs-jupyter internals changed: derivations execute one at a time")
+        return
+    opts = plugin.config
+    todo = []
+    for script in sorted((ROOT / "derivations").glob("*.py")):
+        path = str(pathlib.Path(config["docs_dir"]) / "derivations" / script.name)
+        cache_path = _get_cache_path(opts["cache_dir"], _compute_cache_key(path, opts, True))
+        if not cache_path.exists():
+            todo.append((path, cache_path))
+
+    def run(item):
+        path, cache_path = item
+        body = convert.nb2html(
+            path, execute=True, kernel_name=opts["kernel_name"], theme=opts["theme"],
+            allow_errors=opts["allow_errors"], show_input=opts["show_input"], no_input=opts["no_input"],
+            no_prompt=opts["no_prompt"], remove_tag_config=opts["remove_tag_config"],
+            highlight_extra_classes=opts["highlight_extra_classes"],
+            include_requirejs=opts["include_requirejs"], custom_mathjax_url=opts["custom_mathjax_url"],
+        )
+        toc_tokens, title = _get_nb_toc_tokens(path, opts["toc_depth"])
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        cache_path.write_text(json.dumps({"content": body, "toc_tokens": toc_tokens, "title": title}))
+
+    if len(todo) > 1:
+        log.info("executing %d derivations, two at a time", len(todo))
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            for future in [pool.submit(run, item) for item in todo]:
+                future.result()  # a failing derivation raises here and stops the build
 
 
 def on_files(files, config):
