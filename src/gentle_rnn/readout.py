@@ -41,7 +41,8 @@ def backward(V: np.ndarray, h: np.ndarray, do: np.ndarray) -> tuple[np.ndarray, 
     Returns ``(dV (K, H), dc (K,), dh_out (T, B, H))``, where ``dh_out`` is the part of dL/dh(t) that
     flows in from the output at the same step (the recurrent part is added by the model).
     """
-    dV = np.einsum("tbk,tbh->kh", do, h)  # (K, H)
+    K, H = do.shape[-1], h.shape[-1]
+    dV = do.reshape(-1, K).T @ h.reshape(-1, H)  # (K, H): one matrix product over all (t, batch) pairs
     dc = do.sum(axis=(0, 1))  # (K,)
     dh_out = do @ V  # (T, B, H)
     return dV, dc, dh_out

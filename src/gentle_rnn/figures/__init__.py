@@ -41,6 +41,8 @@ def figure(name: str) -> Callable[[Callable], Callable]:
 def load_all() -> dict[str, Callable]:
     """Import every module of this package (which registers its figures) and return the registry."""
     for mod in pkgutil.iter_modules(__path__):
+        if mod.name == "__main__":  # the command-line entry point: importing it would write every figure
+            continue
         importlib.import_module(f"{__name__}.{mod.name}")
     return dict(_REGISTRY)
 

@@ -1,0 +1,622 @@
+"""The simple RNN in SymPy: the unrolled network, brute-force gradients and BPTT in matrix form.
+
+Used by ``derivations/rnn_bptt.py`` (which proves the BPTT equations of Part 3), by the tests (which check
+the NumPy code of :mod:`gentle_rnn.rnn` against these expressions) and by later derivations (Part 4).
+
+Everything is a column vector here, as on the pages (the NumPy code stores one sample per *row*)::
+
+    a(t) = b + W h(t-1) + U x(t),  h(t) = tanh(a(t)),  o(t) = c + V h(t),
+    L(t) = -e(t)^T o(t) + log sum_k exp(o_k(t)),  L = sum_t L(t)
+
+``e(t)`` is the one-hot target: either fixed unit vectors (``y`` given as integers) or a vector of free
+symbols (``y=None``), which makes every expression general in the targets; for a one-hot ``e(t)`` the loss
+is the cross-entropy ``-log softmax(o(t))[y(t)]``, and its gradient ``softmax(o(t)) - e(t)`` holds for any
+``e(t)``.
+
+Graph, not tree
+---------------
+``h(t)`` is built from the *objects* ``h(t-1)``, so SymPy shares every subexpression in memory: the network
+is a graph of about ``T (H D + H^2 + K H)`` nodes although the printed tree of ``L`` grows like ``H^T``.
+The BPTT recursion below is built on the same objects, so it is cheap at any size. What is *not* cheap is
+anything that walks the expanded tree: ``sympy.diff`` (the brute force), ``sympy.simplify`` and ``lambdify``
+(which walks every expression several times without memory). So:
+
+* :func:`prove_equal` proves two expressions equal symbolically: every function node becomes a symbol and
+  both sides become polynomials (``sympy.polys``), converted by one memoised walk of the shared graph;
+* :func:`evaluate` computes numbers (NumPy arrays, one entry per batch sample; used by :func:`numeric`),
+  visiting each shared node once;
+* :func:`exact_agreement` is the check of :func:`gentle_rnn.symbolic.core.exact_agreement` (exact rational
+  arithmetic at random points) evaluated the same way, a second, independent check.
+
+Time indices are 1-based, as on the pages: ``net.h[0]`` is h(0), ``net.x[1]`` is x(1).
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+import sympy as sp
+
+from .core import Exp, Log, Sigmoid, Tanh, matrix_symbols
+
+#: Parameter names, and the names of the gradients (the parameters and the initial state).
+PARAM_KEYS = ("U", "W", "b", "V", "c")
+GRAD_KEYS = PARAM_KEYS + ("h0",)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the unrolled network
+
+
+@dataclass
+class UnrolledRNN:
+    """The simple RNN unrolled over T steps for one sample; see :func:`unroll`.
+
+    Attributes hold SymPy matrices (column vectors for states) keyed by time, 1-based: ``x[t]``, ``e[t]``
+    (targets), ``a[t]``, ``h[t]`` (``h[0]`` is the initial state), ``o[t]``, ``y_hat[t]``, ``L_t[t]``.
+    """
+
+    D: int
+    H: int
+    K: int
+    T: int
+    params: dict[str, sp.Matrix]
+    h0: sp.Matrix
+    x: dict[int, sp.Matrix]
+    e: dict[int, sp.Matrix]
+    a: dict[int, sp.Matrix] = field(default_factory=dict)
+    h: dict[int, sp.Matrix] = field(default_factory=dict)
+    o: dict[int, sp.Matrix] = field(default_factory=dict)
+    y_hat: dict[int, sp.Matrix] = field(default_factory=dict)
+    L_t: dict[int, sp.Expr] = field(default_factory=dict)
+    symbolic_targets: bool = True
+    term_grads: dict[int, dict] = field(default_factory=dict, repr=False)  # cache of brute_force_terms
+    poly_cache: tuple | None = field(default=None, repr=False)  # ring and memo of prove_equal
+
+    @property
+    def L(self) -> sp.Expr:
+        """The total loss, sum_t L(t) (equation 2.4)."""
+        return sp.Add(*self.L_t.values())
+
+    @property
+    def wrt(self) -> dict[str, sp.Matrix]:
+        """The matrices we differentiate with respect to: the parameters and h(0), keyed by gradient name."""
+        return {**self.params, "h0": self.h0}
+
+    @property
+    def inputs(self) -> list[sp.Symbol]:
+        """Every free symbol, in a fixed order: parameters, h(0), x(1..T), and e(1..T) if symbolic."""
+        out = [s for k in PARAM_KEYS for s in self.params[k]] + list(self.h0)
+        out += [s for t in range(1, self.T + 1) for s in self.x[t]]
+        if self.symbolic_targets:
+            out += [s for t in range(1, self.T + 1) for s in self.e[t]]
+        return out
+
+
+def parameter_symbols(D: int, H: int, K: int) -> dict[str, sp.Matrix]:
+    """Symbols for U (H x D), W (H x H), b (H), V (K x H), c (K); entries print as ``W_{12}``."""
+    return {
+        "U": matrix_symbols("U", H, D),
+        "W": matrix_symbols("W", H, H),
+        "b": matrix_symbols("b", H),
+        "V": matrix_symbols("V", K, H),
+        "c": matrix_symbols("c", K),
+    }
+
+
+def cross_entropy(o: sp.Matrix, e: sp.Matrix) -> sp.Expr:
+    """``-e^T o + log sum_k exp(o_k)``: the cross-entropy of softmax(o) against a one-hot e (equation 2.4)."""
+    return -(e.T * o)[0, 0] + Log(sp.Add(*[Exp(ok) for ok in o]))
+
+
+def softmax(o: sp.Matrix) -> sp.Matrix:
+    """``y_hat = exp(o) / sum_k exp(o_k)`` as a column, written with the same Exp nodes as the loss."""
+    z = sp.Add(*[Exp(ok) for ok in o])
+    return o.applyfunc(lambda ok: Exp(ok) / z)
+
+
+def unroll(
+    D: int,
+    H: int,
+    K: int,
+    T: int,
+    y: Sequence[int] | None = None,
+    *,
+    params: Mapping[str, sp.Matrix] | None = None,
+    h0: sp.Matrix | None = None,
+    start: int = 0,
+) -> UnrolledRNN:
+    """Build the unrolled simple RNN, equations (2.1)-(2.4), for one sample.
+
+    ``y``: T integer targets in [0, K), or ``None`` for symbolic one-hot targets ``e(t)``.
+    ``params`` / ``h0``: reuse existing symbols or expressions (default: fresh symbols from
+    :func:`parameter_symbols` and ``h0`` = symbols ``h^{(0)}``). ``start`` shifts the time labels: the network
+    then runs from state ``h[start] = h0`` through steps ``start + 1 ... start + T`` (used to hold an
+    intermediate state fixed in truncated BPTT).
+    """
+    if y is not None:
+        y = [int(v) for v in y]
+        if len(y) != T or min(y) < 0 or max(y) >= K:
+            raise ValueError(f"y must hold T = {T} integers in [0, {K}), got {y}")
+    P = dict(params) if params is not None else parameter_symbols(D, H, K)
+    if h0 is None:
+        h0 = matrix_symbols("h0", H, latex="h^{(0)}")
+    x, e = {}, {}
+    for t in range(start + 1, start + T + 1):
+        x[t] = matrix_symbols(f"x({t})", D, latex=f"x^{{({t})}}")
+        if y is None:
+            e[t] = matrix_symbols(f"e({t})", K, latex=f"e^{{({t})}}")
+        else:
+            e[t] = sp.Matrix([int(k == y[t - start - 1]) for k in range(K)])
+    net = UnrolledRNN(D, H, K, T, P, h0, x, e, symbolic_targets=y is None)
+    U, W, b, V, c = (P[k] for k in PARAM_KEYS)
+    net.h[start] = h0
+    for t in range(start + 1, start + T + 1):
+        net.a[t] = b + W * net.h[t - 1] + U * x[t]  # (2.1)
+        net.h[t] = net.a[t].applyfunc(Tanh)  # (2.2)
+        net.o[t] = c + V * net.h[t]  # (2.3)
+        net.y_hat[t] = softmax(net.o[t])
+        net.L_t[t] = cross_entropy(net.o[t], e[t])  # (2.4)
+    return net
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# brute force: sympy.diff of the unrolled loss
+
+
+def brute_force_terms(
+    net: UnrolledRNN, loss_terms: Mapping[int, sp.Expr] | None = None, names: Sequence[str] = GRAD_KEYS
+) -> dict[int, dict]:
+    """dL(t)/dtheta for each loss term separately, by ``sympy.diff``: ``{t: {name: Matrix}}``.
+
+    The derivatives of the network's own terms ``net.L_t`` are kept on ``net`` and reused (they are the
+    costly part: L(T) is the deepest tree). ``loss_terms`` replaces some or all terms (for truncated BPTT,
+    :func:`detached_loss_terms`); a term that *is* the network's own is not differentiated twice.
+    ``names`` restricts the gradients computed for the replaced terms.
+    """
+    terms = net.L_t if loss_terms is None else loss_terms
+    out = {}
+    for t, Lt in terms.items():
+        own = Lt is net.L_t.get(t)
+        if own:
+            if t not in net.term_grads:
+                net.term_grads[t] = {n: M.applyfunc(lambda s: sp.diff(Lt, s)) for n, M in net.wrt.items()}
+            out[t] = {n: net.term_grads[t][n] for n in names}
+        else:
+            out[t] = {n: net.wrt[n].applyfunc(lambda s: sp.diff(Lt, s)) for n in names}
+    return out
+
+
+def brute_force(
+    net: UnrolledRNN, loss_terms: Mapping[int, sp.Expr] | None = None, names: Sequence[str] = GRAD_KEYS
+) -> dict[str, sp.Matrix]:
+    """dL/dtheta for every entry of U, W, b, V, c and h(0) by ``sympy.diff`` of the unrolled loss.
+
+    The reference every formula must meet. Each term L(t) is differentiated separately and the results are
+    added (the derivative of a sum is the sum of the derivatives; L(t) is a smaller tree than L).
+    ``loss_terms`` replaces ``net.L_t`` (used for truncated BPTT, :func:`detached_loss_terms`); ``names``
+    selects the gradients (default: all of :data:`GRAD_KEYS`).
+    """
+    per_term = brute_force_terms(net, loss_terms, names)
+    return {name: _sum(g[name] for g in per_term.values()) for name in names}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# BPTT in matrix form (Part 3)
+
+
+def diag(v: sp.Matrix) -> sp.Matrix:
+    """The diagonal matrix with the entries of the column ``v``."""
+    return sp.diag(*list(v))
+
+
+def tanh_jacobian(h: sp.Matrix) -> sp.Matrix:
+    """``diag(1 - h^2)``: the Jacobian dh/da of h = tanh(a), written with the output h."""
+    return diag(h.applyfunc(lambda v: 1 - v**2))
+
+
+@dataclass
+class BPTT:
+    """The quantities of the backward pass, keyed by time (1-based), and the gradients (keyed by name)."""
+
+    do: dict[int, sp.Matrix]
+    dh: dict[int, sp.Matrix]
+    da: dict[int, sp.Matrix]
+    grads: dict[str, sp.Matrix]
+
+
+def bptt(net: UnrolledRNN) -> BPTT:
+    """Full BPTT in matrix form, equations (3.1)-(3.10), built on the nodes of ``net``.
+
+    (3.1)  dL/do(t) = y_hat(t) - e(t)
+    (3.2)  dL/dh(T) = V^T dL/do(T)
+    (3.3)  dL/dh(t) = V^T dL/do(t) + W^T diag(1 - h(t+1)^2) dL/dh(t+1)
+    (3.4)  dL/da(t) = diag(1 - h(t)^2) dL/dh(t)
+    (3.5)-(3.9)  sums over t for c, V, b, W, U;   (3.10) dL/dh(0) = W^T dL/da(1)
+    """
+    U, W, b, V, c = (net.params[k] for k in PARAM_KEYS)
+    T0, T1 = min(net.x), max(net.x)  # first and last step
+    do = {t: net.y_hat[t] - net.e[t] for t in net.x}  # (3.1)
+    dh, da = {}, {}
+    for t in range(T1, T0 - 1, -1):
+        dh[t] = V.T * do[t]  # (3.2)
+        if t < T1:
+            dh[t] += W.T * tanh_jacobian(net.h[t + 1]) * dh[t + 1]  # (3.3)
+        da[t] = tanh_jacobian(net.h[t]) * dh[t]  # (3.4)
+    steps = range(T0, T1 + 1)
+    grads = {
+        "c": _sum(do[t] for t in steps),  # (3.5)
+        "V": _sum(do[t] * net.h[t].T for t in steps),  # (3.6)
+        "b": _sum(da[t] for t in steps),  # (3.7)
+        "W": _sum(da[t] * net.h[t - 1].T for t in steps),  # (3.8)
+        "U": _sum(da[t] * net.x[t].T for t in steps),  # (3.9)
+        "h0": W.T * da[T0],  # (3.10)
+    }
+    return BPTT(do, dh, da, {k: grads[k] for k in GRAD_KEYS})
+
+
+def _sum(matrices: Iterable[sp.Matrix]) -> sp.Matrix:
+    it = iter(matrices)
+    total = next(it)
+    for m in it:
+        total = total + m
+    return total
+
+
+def path_deltas(net: UnrolledRNN) -> dict[tuple[int, int], sp.Matrix]:
+    """``delta[t, s]`` = the part of dL(t)/da(s) that flows from the loss term L(t) to step s <= t.
+
+    Equation (3.11): ``delta[t, t] = diag(1 - h(t)^2) V^T dL(t)/do(t)`` and
+    ``delta[t, s - 1] = diag(1 - h(s-1)^2) W^T delta[t, s]``. It passes through t - s recurrent factors;
+    summed over every t >= s it is the total dL/da(s) of equation (3.4).
+    """
+    V, W = net.params["V"], net.params["W"]
+    T0, T1 = min(net.x), max(net.x)
+    delta = {}
+    for t in range(T0, T1 + 1):
+        delta[t, t] = tanh_jacobian(net.h[t]) * (V.T * (net.y_hat[t] - net.e[t]))
+        for s in range(t, T0, -1):
+            delta[t, s - 1] = tanh_jacobian(net.h[s - 1]) * (W.T * delta[t, s])
+    return delta
+
+
+def gradients_from_paths(net: UnrolledRNN, keep: Callable[[int, int], bool]) -> dict[str, sp.Matrix]:
+    """Gradients summed over the (t, s) pairs with ``keep(t, s)`` true, equation (3.12).
+
+    ``keep = lambda t, s: True`` gives full BPTT; ``keep = lambda t, s: t - s < k`` truncated BPTT with k
+    steps; ``keep = lambda t, s: t - s >= k`` the terms that truncation drops. The terms of ``c`` and ``V``
+    pass through no recurrent step: they count as the pairs (t, t), kept by any truncation with k >= 1.
+    """
+    W = net.params["W"]
+    delta = path_deltas(net)
+    T0, T1 = min(net.x), max(net.x)
+    H = net.H
+    zero = sp.zeros(H, 1)
+    kept = {(t, s): d for (t, s), d in delta.items() if keep(t, s)}
+    da = {s: _sum([zero] + [d for (t, s2), d in kept.items() if s2 == s]) for s in range(T0, T1 + 1)}
+    steps = range(T0, T1 + 1)
+    # the output layer's terms pass through no step of the recurrence: they belong to the pairs (t, t)
+    do = {t: net.y_hat[t] - net.e[t] if keep(t, t) else sp.zeros(net.K, 1) for t in steps}
+    grads = {
+        "U": _sum(da[s] * net.x[s].T for s in steps),
+        "W": _sum(da[s] * net.h[s - 1].T for s in steps),
+        "b": _sum(da[s] for s in steps),
+        "V": _sum(do[t] * net.h[t].T for t in steps),
+        "c": _sum(do[t] for t in steps),
+        "h0": W.T * da[T0],
+    }
+    return grads
+
+
+def truncated_bptt(net: UnrolledRNN, k: int) -> dict[str, sp.Matrix]:
+    """Truncated BPTT with k steps: keep the paths from L(t) to a(s) with t - s < k (equation 3.12)."""
+    return gradients_from_paths(net, lambda t, s: t - s < k)
+
+
+def dropped_terms(net: UnrolledRNN, k: int) -> dict[str, sp.Matrix]:
+    """What truncation with k steps drops: the paths with t - s >= k (full = truncated + dropped)."""
+    return gradients_from_paths(net, lambda t, s: t - s >= k)
+
+
+def detached_loss_terms(net: UnrolledRNN, k: int) -> tuple[dict[int, sp.Expr], dict[sp.Symbol, sp.Expr]]:
+    """The definition of truncated BPTT by brute force: L(t) with h(t-k) held constant, for every t.
+
+    For t > k the term L(t) is rebuilt from fresh symbols ``hbar`` standing for h(t-k) (so ``sympy.diff``
+    sees no path through them), running steps t-k+1 ... t with the same parameters and inputs; for t <= k
+    the term is unchanged (its paths end at the leaf h(0)). Returns the terms and the substitution
+    ``{hbar symbol: expression of h(t-k)}`` that puts the held values back after differentiating.
+    """
+    terms, back = {}, {}
+    for t in range(1, net.T + 1):
+        if t <= k:
+            terms[t] = net.L_t[t]
+            continue
+        hbar = sp.Matrix([sp.Symbol(f"hbar{t}({t - k})[{i}]", real=True) for i in range(net.H)])
+        back.update(dict(zip(hbar, net.h[t - k])))
+        part = _unroll_from(net, hbar, t - k, t)
+        terms[t] = part
+    return terms, back
+
+
+def _unroll_from(net: UnrolledRNN, h_start: sp.Matrix, s: int, t: int) -> sp.Expr:
+    """L(t) computed from the state ``h_start`` at time s through steps s+1 ... t of ``net``."""
+    U, W, b, V, c = (net.params[k] for k in PARAM_KEYS)
+    h = h_start
+    for r in range(s + 1, t + 1):
+        h = (b + W * h + U * net.x[r]).applyfunc(Tanh)
+    return cross_entropy(c + V * h, net.e[t])
+
+
+def hidden_gradient_brute_force(net: UnrolledRNN, t: int) -> sp.Matrix:
+    """The *total* gradient of L at h(t), by brute force: the column of dL/dh_i(t), i = 1 ... H.
+
+    ``h(t)`` is replaced by fresh symbols ``g``, everything that depends on it (L(t), ..., L(T), through
+    h(t+1), ..., h(T)) is rebuilt from ``g``, ``sympy.diff`` differentiates that with respect to ``g``,
+    and ``g`` is put back to h(t). The result is what equation (3.3) claims to compute recursively.
+    """
+    g = sp.Matrix([sp.Symbol(f"g({t})[{i}]", real=True) for i in range(net.H)])
+    T1 = max(net.x)
+    downstream = [_unroll_from(net, g, t, s) for s in range(max(t, 1), T1 + 1)]
+    grad = g.applyfunc(lambda gi: sp.Add(*[sp.diff(Ls, gi) for Ls in downstream]))
+    return grad.xreplace(dict(zip(g, net.h[t])))
+
+
+def truncated_brute_force(net: UnrolledRNN, k: int, names: Sequence[str] = GRAD_KEYS) -> dict[str, sp.Matrix]:
+    """Truncated BPTT by its definition: ``sympy.diff`` of the detached terms, then h(t-k) put back.
+
+    ``names`` selects the gradients; ``V`` and ``c`` do not enter the recurrence, so holding a state
+    constant cannot change their derivatives, and leaving them out saves time.
+    """
+    terms, back = detached_loss_terms(net, k)
+    grads = brute_force(net, terms, names)
+    return {name: G.applyfunc(lambda g: g.xreplace(back)) for name, G in grads.items()}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# evaluating the shared graph: numbers (NumPy) and exact rationals
+
+
+def evaluate(
+    exprs: Sequence[sp.Expr],
+    values: Mapping[sp.Basic, object],
+    functions: Mapping[type, Callable],
+    *,
+    number: Callable | None = None,
+    memo: dict | None = None,
+):
+    """Evaluate SymPy expressions bottom-up, visiting every *distinct* subexpression once.
+
+    ``values`` maps each free symbol (or any subexpression, which is then not entered) to a number, an array
+    (arrays broadcast: pass one entry per batch sample) or any object with ``+``, ``*`` and ``**``;
+    ``functions`` maps the classes Tanh, Exp, Log, Sigmoid to callables. Numbers become ``int`` /
+    ``Fraction`` (so that exact arithmetic stays exact) and floats ``float``, unless ``number`` converts them.
+    ``memo`` (a dict, filled in place) carries results over to a later call with the same ``values``.
+    """
+    if memo is None:
+        memo = {}
+    memo.update(values)
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
+
+    def ev(e):
+        try:
+            return memo[e]
+        except KeyError:
+            pass
+        if e.is_Number and number is not None:
+            v = number(e)
+        elif e.is_Integer:
+            v = int(e)
+        elif e.is_Rational:
+            v = Fraction(int(e.p), int(e.q))
+        elif e.is_Number:
+            v = float(e)
+        elif e.is_Add:
+            args = e.args
+            v = ev(args[0])
+            for a in args[1:]:
+                v = v + ev(a)
+        elif e.is_Mul:
+            args = e.args
+            v = ev(args[0])
+            for a in args[1:]:
+                v = v * ev(a)
+        elif e.is_Pow:
+            base, ex = e.args
+            if not ex.is_Integer:
+                raise TypeError(f"evaluate handles integer powers only, got {e}")
+            n = int(ex)
+            bv = ev(base)
+            if n >= 0:
+                v = bv**n
+            elif isinstance(bv, (int, Fraction)):
+                v = Fraction(1) / bv ** (-n)  # stays exact
+            else:
+                v = 1.0 / bv ** (-n)
+        elif type(e) in functions:
+            v = functions[type(e)](ev(e.args[0]))
+        elif e.is_Symbol:
+            raise KeyError(f"no value given for the symbol {e}")
+        else:
+            raise TypeError(f"evaluate cannot handle {type(e).__name__}: {e}")
+        memo[e] = v
+        return v
+
+    return [ev(sp.sympify(e)) for e in exprs]
+
+
+def node_atoms(net: UnrolledRNN) -> dict[sp.Expr, sp.Symbol]:
+    """A fresh symbol for every function node of ``net``: each ``h_i(t) = Tanh(a_i(t))``, each
+    ``Exp(o_k(t))`` and each ``1 / sum_k Exp(o_k(t))`` (the form in which the softmax denominator appears).
+
+    Replacing the nodes by symbols turns every gradient expression into a polynomial in the inputs and the
+    atoms (the derivative rules of Tanh, Exp and Log only ever produce such polynomials); see
+    :func:`prove_equal`.
+    """
+    atoms: dict[sp.Expr, sp.Symbol] = {}
+    for t in sorted(net.x):
+        for i, node in enumerate(net.h[t]):
+            atoms[node] = sp.Symbol(f"h({t})[{i}]")
+        z = sp.Add(*[Exp(ok) for ok in net.o[t]])
+        atoms[1 / z] = sp.Symbol(f"r({t})")
+        for k, ok in enumerate(net.o[t]):
+            atoms[Exp(ok)] = sp.Symbol(f"E({t})[{k}]")
+    return atoms
+
+
+def prove_equal(lhs, rhs, net: UnrolledRNN) -> int:
+    """Prove ``lhs == rhs`` entry by entry, symbolically; return the number of entries proven.
+
+    Every function node is replaced by its atom (:func:`node_atoms`), and both sides are converted into
+    polynomials over the rationals in the inputs and the atoms (``sympy.polys.rings``: sparse, exact,
+    expanded; the conversion walks the shared graph once, see :func:`evaluate`). Two polynomials are equal
+    exactly when their coefficients are, so equality here is a proof that the two expressions are the same
+    function of the node values, hence of the inputs, whatever the nodes are. A function node that is not an
+    atom, or a negative power of anything but an atom, makes the conversion fail rather than pass.
+
+    Raises ``AssertionError`` naming the first entry that differs.
+    """
+    R, memo, number = _polynomial_ring(net)
+    lhs_flat, rhs_flat = _flat(lhs), _flat(rhs)
+    if len(lhs_flat) != len(rhs_flat):
+        raise ValueError(f"lhs has {len(lhs_flat)} entries but rhs has {len(rhs_flat)}")
+    left = evaluate(lhs_flat, {}, {}, number=number, memo=memo)
+    right = evaluate(rhs_flat, {}, {}, number=number, memo=memo)
+    for i, (a, b) in enumerate(zip(left, right)):
+        if R(a) != R(b):
+            raise AssertionError(f"entry {i} differs: the polynomials in the node atoms are not equal")
+    return len(lhs_flat)
+
+
+def _polynomial_ring(net: UnrolledRNN):
+    """The ring Q[inputs, atoms] of :func:`prove_equal` and its conversion memo, made once per network."""
+    if net.poly_cache is None:
+        from sympy.polys.rings import ring
+
+        atoms = node_atoms(net)
+        gens = list(net.inputs) + list(atoms.values())
+        R, *gen_elems = ring(gens, sp.QQ)
+        memo = dict(zip(gens, gen_elems))
+        memo.update({node: memo[atom] for node, atom in atoms.items()})
+        net.poly_cache = (R, memo, lambda e: R(sp.QQ.from_sympy(e)))
+    return net.poly_cache
+
+
+def _flat(x) -> list:
+    if isinstance(x, sp.MatrixBase):
+        return list(x)
+    if isinstance(x, Mapping):
+        return [e for v in x.values() for e in _flat(v)]
+    if isinstance(x, (list, tuple)):
+        return [e for item in x for e in _flat(item)]
+    return [x]
+
+
+def exact_agreement(lhs, rhs, inputs: Iterable[sp.Symbol], points: int = 3, seed: int = 0) -> int:
+    """The check of :func:`gentle_rnn.symbolic.core.exact_agreement`, evaluated over the shared graph.
+
+    Every input gets a random rational value and every distinct function node (identified by the exact
+    value of its argument) its own random rational value; both sides are evaluated in exact ``Fraction``
+    arithmetic and must be *equal*. Both sides are rational functions of the inputs and of the node values
+    (they come from the same derivative rules), so equality at random points certifies the formal identity
+    up to a vanishing probability (Schwartz-Zippel); no floating-point tolerance is involved.
+    ``core.exact_agreement`` does the same through ``lambdify``, which walks the expanded tree: at
+    (D, H, K, T) = (2, 3, 4, 3) that walk alone takes many seconds, this evaluation well under one.
+
+    Returns the number of entries checked; raises ``AssertionError`` naming the first entry that differs.
+    """
+    inputs = list(inputs)
+    lhs_flat, rhs_flat = _flat(lhs), _flat(rhs)
+    if len(lhs_flat) != len(rhs_flat):
+        raise ValueError(f"lhs has {len(lhs_flat)} entries but rhs has {len(rhs_flat)}")
+    rng = random.Random(seed)
+    for _ in range(points):
+        node_values: dict[tuple[str, Fraction], Fraction] = {}
+
+        def node(kind: str, positive: bool):
+            def value(arg):
+                key = (kind, Fraction(arg))
+                if key not in node_values:
+                    lo = 1 if positive else -29
+                    node_values[key] = Fraction(rng.randint(lo, 29) or 1, rng.randint(1, 31))
+                return node_values[key]
+
+            return value
+
+        functions = {Tanh: node("tanh", False), Sigmoid: node("sigmoid", True), Exp: node("exp", True),
+                     Log: node("log", False)}
+        point = {s: Fraction(rng.randint(-40, 40), rng.randint(1, 17)) for s in inputs}
+        both = evaluate(lhs_flat + rhs_flat, point, functions)
+        left, right = both[: len(lhs_flat)], both[len(lhs_flat):]
+        for i, (a, b) in enumerate(zip(left, right)):
+            if a != b:
+                raise AssertionError(f"entry {i} differs at a random rational point: {a} != {b}")
+    return len(lhs_flat)
+
+
+NUMPY_FUNCTIONS = {Tanh: np.tanh, Exp: np.exp, Log: np.log,
+                   Sigmoid: lambda a: 1.0 / (1.0 + np.exp(-a))}
+
+
+def numeric(
+    net: UnrolledRNN,
+    exprs: Mapping[str, sp.Matrix],
+    params: Mapping[str, np.ndarray],
+    x,
+    y,
+    h0,
+    *,
+    batch_sum: bool = True,
+) -> dict[str, np.ndarray]:
+    """Evaluate per-sample expressions of ``net`` (built with ``y=None``) on a NumPy batch.
+
+    ``params``, ``x`` (T, B, D), ``y`` (T, B), ``h0`` (B, H) are laid out as in :mod:`gentle_rnn.rnn`. Every
+    symbol gets the vector of its B per-sample values, so one pass evaluates the whole batch.
+
+    With ``batch_sum=True`` (for gradients of parameters and for the loss: the loss is a sum over the batch,
+    so its gradient is the sum of the per-sample gradients) a matrix comes back shaped like the NumPy
+    parameter (``(rows,)`` for a column, ``(rows, cols)`` otherwise), the key ``"loss"`` as a float, and the
+    key ``"h0"`` as (B, H), one row per sample (each sample has its own initial state). With
+    ``batch_sum=False`` every entry comes back per sample: (B, rows) for a column, (B, rows, cols) otherwise.
+    """
+    if not net.symbolic_targets:
+        raise ValueError("numeric needs a network built with symbolic targets (unroll(..., y=None))")
+    x, y, h0 = np.asarray(x, float), np.asarray(y), np.asarray(h0, float)
+    T, B, _ = x.shape
+    if T != net.T:
+        raise ValueError(f"x has T = {T} steps but the network has {net.T}")
+    values: dict[sp.Symbol, object] = {}
+    for k in PARAM_KEYS:
+        arr = np.asarray(params[k], float).reshape(net.params[k].shape)
+        values.update({s: float(v) for s, v in zip(net.params[k], arr.ravel())})
+    for i, s in enumerate(net.h0):
+        values[s] = h0[:, i]
+    for t in range(1, T + 1):
+        for i, s in enumerate(net.x[t]):
+            values[s] = x[t - 1, :, i]
+        for k, s in enumerate(net.e[t]):
+            values[s] = (y[t - 1] == k).astype(float)
+    names = list(exprs)
+    flat = [e for n in names for e in exprs[n]]
+    out = evaluate(flat, values, NUMPY_FUNCTIONS)
+    per_sample = np.stack([np.broadcast_to(np.asarray(v, float), (B,)) for v in out])  # (entries, B)
+    result, i = {}, 0
+    for n in names:
+        M = exprs[n]
+        block = per_sample[i : i + M.rows * M.cols]  # (rows * cols, B)
+        i += M.rows * M.cols
+        if not batch_sum:
+            result[n] = block.T.reshape((B, M.rows) if M.cols == 1 else (B, M.rows, M.cols)).copy()
+        elif n == "loss":
+            result[n] = float(block.sum())
+        elif n == "h0":
+            result[n] = block.T.copy()  # (B, H)
+        elif M.cols == 1:
+            result[n] = block.sum(axis=1)  # (rows,)
+        else:
+            result[n] = block.sum(axis=1).reshape(M.rows, M.cols)
+    return result
