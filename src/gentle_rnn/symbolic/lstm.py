@@ -1,0 +1,510 @@
+"""The LSTM in SymPy: one step, the unrolled network, brute-force gradients, BPTT and RTRL.
+
+Used by ``derivations/lstm_bptt.py`` (which proves the equations of Part 5) and by the tests (which check
+the NumPy code of :mod:`gentle_rnn.lstm` against these expressions). Column vectors, 1-based time, as on
+the pages::
+
+    a_*(t) = b_* + W_* h(t-1) + U_* x(t)                  * = z, g, f, q
+    z(t) = tanh(a_z(t)),  g, f, q(t) = sigma(a_g, a_f, a_q(t))        (5.1)-(5.4)
+    s(t) = f(t) . s(t-1) + g(t) . z(t),  h(t) = q(t) . tanh(s(t))     (5.5)-(5.6)   (. is elementwise)
+    o(t) = c + V h(t),  L(t) = -e(t)^T o(t) + log sum_k exp(o_k(t))   (5.7)
+
+``e(t)`` is the one-hot target: fixed unit vectors (``y`` given as integers) or free symbols (``y=None``,
+general in the targets; see :mod:`gentle_rnn.symbolic.rnn`).
+
+Four ways to the gradient, each used to check another:
+
+* :func:`brute_force`: ``sympy.diff`` of the unrolled loss, entry by entry (knows no recursion). Plain
+  ``sympy.diff`` re-walks the expanded tree at every level of the chain rule: for the LSTM at
+  (D, H, K, T) = (1, 2, 3, 3) all 45 entries take 2.5-3 minutes here. ``method="memo"`` runs the very same
+  SymPy derivative rules (each class's ``_eval_derivative_n_times``, as ``sympy.diff`` dispatches them) but
+  remembers the derivative of every distinct subexpression, so a shared subtree is differentiated once:
+  5 s, and the results are *identical* expressions (``==``), which the derivation shows for some entries
+  and ``tests/test_lstm_brute_force.py`` for all.
+* :func:`step_backward`: one step of the backward pass, proven against ``sympy.diff`` of one step.
+* :func:`bptt`: back propagation through time in matrix form, equations (5.8)-(5.16).
+* :func:`rtrl`: forward mode (real-time recurrent learning, Williams & Zipser 1989), built from one-step
+  Jacobians that ``sympy.diff`` derives: an independent route to the same numbers.
+
+Numbers come from :func:`gentle_rnn.symbolic.rnn.evaluate` (each shared node once) and exact checks from
+:func:`gentle_rnn.symbolic.rnn.exact_agreement`, which we reuse.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+from sympy.core.expr import Expr
+
+from ..lstm import GATES, GRAD_KEYS, PARAM_KEYS
+from .core import Sigmoid, Tanh, matrix_symbols
+from .rnn import NUMPY_FUNCTIONS, cross_entropy, evaluate, exact_agreement, softmax
+
+__all__ = [
+    "GATES", "GRAD_KEYS", "PARAM_KEYS", "Cell", "UnrolledLSTM", "LSTMBPTT", "StepGrads", "parameter_symbols",
+    "cell", "unroll", "brute_force", "memoized_diff", "hadamard", "diag", "step_backward", "bptt", "rtrl",
+    "numeric", "evaluate", "exact_agreement",
+]
+
+GATE_PARAM_KEYS = PARAM_KEYS[:-2]  # U_z W_z b_z ... b_q: the parameters of the recurrence
+
+
+def hadamard(u: sp.Matrix, v: sp.Matrix) -> sp.Matrix:
+    """The elementwise product u . v of two columns (written with ``\\odot`` on the pages)."""
+    return u.multiply_elementwise(v)
+
+
+def diag(v: sp.Matrix) -> sp.Matrix:
+    """The diagonal matrix with the entries of the column ``v``."""
+    return sp.diag(*list(v))
+
+
+def _ones(n: int) -> sp.Matrix:
+    return sp.ones(n, 1)
+
+
+def _sum(matrices) -> sp.Matrix:
+    it = iter(matrices)
+    total = next(it)
+    for m in it:
+        total = total + m
+    return total
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# one step and the unrolled network
+
+
+def parameter_symbols(D: int, H: int, K: int) -> dict[str, sp.Matrix]:
+    """Symbols for U_* (H x D), W_* (H x H), b_* (H) for * = z, g, f, q, and V (K x H), c (K)."""
+    P = {}
+    for gate in GATES:
+        P[f"U_{gate}"] = matrix_symbols(f"U_{gate}", H, D, latex=f"(U_{gate})")
+        P[f"W_{gate}"] = matrix_symbols(f"W_{gate}", H, H, latex=f"(W_{gate})")
+        P[f"b_{gate}"] = matrix_symbols(f"b_{gate}", H, latex=f"(b_{gate})")
+    P["V"] = matrix_symbols("V", K, H)
+    P["c"] = matrix_symbols("c", K)
+    return P
+
+
+@dataclass
+class Cell:
+    """The quantities of one LSTM step, as columns: pre-activations ``a[gate]``, ``z g f q s tanh_s h``."""
+
+    a: dict[str, sp.Matrix]
+    z: sp.Matrix
+    g: sp.Matrix
+    f: sp.Matrix
+    q: sp.Matrix
+    s: sp.Matrix
+    tanh_s: sp.Matrix
+    h: sp.Matrix
+
+
+def cell(P: Mapping[str, sp.Matrix], x: sp.Matrix, h_prev: sp.Matrix, s_prev: sp.Matrix) -> Cell:
+    """One step of the LSTM, equations (5.1)-(5.6), from the previous state (h_prev, s_prev) and input x."""
+    a = {gate: P[f"b_{gate}"] + P[f"W_{gate}"] * h_prev + P[f"U_{gate}"] * x for gate in GATES}
+    z = a["z"].applyfunc(Tanh)  # (5.1)
+    g = a["g"].applyfunc(Sigmoid)  # (5.2)
+    f = a["f"].applyfunc(Sigmoid)  # (5.3)
+    q = a["q"].applyfunc(Sigmoid)  # (5.4)
+    s = hadamard(f, s_prev) + hadamard(g, z)  # (5.5)
+    tanh_s = s.applyfunc(Tanh)
+    h = hadamard(q, tanh_s)  # (5.6)
+    return Cell(a, z, g, f, q, s, tanh_s, h)
+
+
+@dataclass
+class UnrolledLSTM:
+    """The LSTM unrolled over T steps for one sample; see :func:`unroll`.
+
+    Matrices keyed by time, 1-based: ``x[t]``, ``e[t]``, ``cells[t]`` (a :class:`Cell`), ``h[t]``, ``s[t]``
+    (``h[0]``, ``s[0]`` are the initial states), ``o[t]``, ``y_hat[t]``, ``L_t[t]``.
+    """
+
+    D: int
+    H: int
+    K: int
+    T: int
+    params: dict[str, sp.Matrix]
+    h0: sp.Matrix
+    s0: sp.Matrix
+    x: dict[int, sp.Matrix]
+    e: dict[int, sp.Matrix]
+    cells: dict[int, Cell] = field(default_factory=dict)
+    h: dict[int, sp.Matrix] = field(default_factory=dict)
+    s: dict[int, sp.Matrix] = field(default_factory=dict)
+    o: dict[int, sp.Matrix] = field(default_factory=dict)
+    y_hat: dict[int, sp.Matrix] = field(default_factory=dict)
+    L_t: dict[int, sp.Expr] = field(default_factory=dict)
+    symbolic_targets: bool = True
+
+    @property
+    def L(self) -> sp.Expr:
+        """The total loss, sum_t L(t) (equation 5.7)."""
+        return sp.Add(*self.L_t.values())
+
+    @property
+    def wrt(self) -> dict[str, sp.Matrix]:
+        """What we differentiate with respect to: the parameters, h(0) and s(0), keyed as in GRAD_KEYS."""
+        return {**self.params, "h0": self.h0, "s0": self.s0}
+
+    @property
+    def inputs(self) -> list[sp.Symbol]:
+        """Every free symbol in a fixed order: parameters, h(0), s(0), x(1..T), and e(1..T) if symbolic."""
+        out = [v for k in PARAM_KEYS for v in self.params[k]] + list(self.h0) + list(self.s0)
+        out += [v for t in range(1, self.T + 1) for v in self.x[t]]
+        if self.symbolic_targets:
+            out += [v for t in range(1, self.T + 1) for v in self.e[t]]
+        return out
+
+
+def unroll(D: int, H: int, K: int, T: int, y: Sequence[int] | None = None) -> UnrolledLSTM:
+    """Build the unrolled LSTM, equations (5.1)-(5.7), for one sample.
+
+    ``y``: T integer targets in [0, K), or ``None`` for symbolic one-hot targets e(t). Every step is built
+    from the *objects* h(t-1), s(t-1) of the step before, so SymPy shares them: a graph of a few hundred
+    nodes, although the printed tree of L grows about tenfold per step.
+    """
+    if y is not None:
+        y = [int(v) for v in y]
+        if len(y) != T or min(y) < 0 or max(y) >= K:
+            raise ValueError(f"y must hold T = {T} integers in [0, {K}), got {y}")
+    P = parameter_symbols(D, H, K)
+    h0 = matrix_symbols("h0", H, latex="h^{(0)}")
+    s0 = matrix_symbols("s0", H, latex="s^{(0)}")
+    x, e = {}, {}
+    for t in range(1, T + 1):
+        x[t] = matrix_symbols(f"x({t})", D, latex=f"x^{{({t})}}")
+        if y is None:
+            e[t] = matrix_symbols(f"e({t})", K, latex=f"e^{{({t})}}")
+        else:
+            e[t] = sp.Matrix([int(k == y[t - 1]) for k in range(K)])
+    net = UnrolledLSTM(D, H, K, T, P, h0, s0, x, e, symbolic_targets=y is None)
+    net.h[0], net.s[0] = h0, s0
+    for t in range(1, T + 1):
+        net.cells[t] = cell(P, x[t], net.h[t - 1], net.s[t - 1])  # (5.1)-(5.6)
+        net.h[t], net.s[t] = net.cells[t].h, net.cells[t].s
+        net.o[t] = P["c"] + P["V"] * net.h[t]  # (5.7)
+        net.y_hat[t] = softmax(net.o[t])
+        net.L_t[t] = cross_entropy(net.o[t], e[t])  # (5.7)
+    return net
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# brute force: sympy.diff of the unrolled loss
+
+
+@contextlib.contextmanager
+def memoized_diff() -> Iterator[None]:
+    """Inside this block, ``Expr.diff(v)`` remembers its result for every (subexpression, symbol) pair.
+
+    ``sympy.diff`` applies the chain rule by calling ``arg.diff(v)`` on the arguments of every node, and it
+    wraps each call in a ``Derivative`` that walks the whole result once more. In the unrolled LSTM, h(t-1)
+    is shared by the four gates of step t, so the expanded tree (which those walks see) is exponentially
+    larger than the graph. Here each distinct subexpression is differentiated once, by the same method
+    ``sympy.diff`` dispatches to (``_eval_derivative_n_times``), and with the same quick exit (a
+    subexpression free of v has derivative 0). The results are the same expressions ``sympy.diff`` returns;
+    tests/test_lstm_brute_force.py asserts ``==`` for every entry.
+    """
+    original = Expr.diff
+    memo: dict[tuple[sp.Basic, sp.Symbol], sp.Expr] = {}
+    free: dict[sp.Basic, frozenset] = {}
+
+    def free_symbols(e):
+        found = free.get(e)
+        if found is None:
+            found = e.free_symbols if e.is_Atom else frozenset().union(*(free_symbols(a) for a in e.args))
+            free[e] = found
+        return found
+
+    def diff(self, *symbols, **kwargs):
+        if kwargs or len(symbols) != 1:
+            return original(self, *symbols, **kwargs)
+        v, n = symbols[0], 1
+        if isinstance(v, (tuple, sp.Tuple)):  # Mul's product rule asks for (v, k): the k-th derivative
+            v, n = v
+        if n == 0:
+            return self
+        if n != 1 or not isinstance(v, sp.Symbol):
+            return original(self, *symbols, **kwargs)
+        if v not in free_symbols(self):
+            return sp.S.Zero
+        key = (self, v)
+        if key not in memo:
+            memo[key] = self._eval_derivative_n_times(v, 1)
+        return memo[key]
+
+    Expr.diff = diff
+    try:
+        yield
+    finally:
+        Expr.diff = original
+
+
+def brute_force(net: UnrolledLSTM, names: Sequence[str] | None = None, method: str = "memo") -> dict[str, sp.Matrix]:
+    """dL/dtheta for every entry of the parameters, h(0) and s(0) (or of ``names``) by differentiating L.
+
+    Each term L(t) is differentiated on its own and the results added (the derivative of a sum is the sum of
+    the derivatives). ``method="sympy"``: plain ``sympy.diff`` per entry; ``method="memo"``: the same SymPy
+    rules inside :func:`memoized_diff` (identical results, minutes faster).
+    """
+    if method not in ("sympy", "memo"):
+        raise ValueError(f"method must be 'sympy' or 'memo', got {method!r}")
+    wrt = net.wrt
+    names = list(wrt) if names is None else list(names)
+    terms = list(net.L_t.values())
+    context = memoized_diff() if method == "memo" else contextlib.nullcontext()
+    with context:
+        return {n: wrt[n].applyfunc(lambda v: sp.Add(*[Lt.diff(v) for Lt in terms])) for n in names}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# one step of the backward pass
+
+
+@dataclass
+class StepGrads:
+    """What one backward step computes from the gradients arriving at its outputs h(t) and s(t)."""
+
+    ds: sp.Matrix  # total dL/ds(t)                              (5.10)
+    da: dict[str, sp.Matrix]  # dL/da_*(t) for * = z, g, f, q    (5.11)-(5.14)
+    dh_prev: sp.Matrix  # sent to h(t-1): sum_* W_*^T da_*       (5.9)
+    ds_prev: sp.Matrix  # sent to s(t-1): f(t) . ds              (5.10)
+    dU: dict[str, sp.Matrix]  # this step's share of dL/dU_*     (5.15)
+    dW: dict[str, sp.Matrix]
+    db: dict[str, sp.Matrix]
+
+
+def step_backward(P: Mapping[str, sp.Matrix], c: Cell, x: sp.Matrix, h_prev: sp.Matrix, s_prev: sp.Matrix,
+                  dh: sp.Matrix, ds_next: sp.Matrix) -> StepGrads:
+    """One step of the backward pass in matrix form, equations (5.9)-(5.15).
+
+    ``dh`` is the total dL/dh(t); ``ds_next`` what s(t) receives through s(t+1) (``f(t+1) . dL/ds(t+1)``).
+    """
+    H = c.h.rows
+    one = _ones(H)
+    ds = hadamard(hadamard(dh, c.q), one - hadamard(c.tanh_s, c.tanh_s)) + ds_next  # (5.10)
+    da = {
+        "q": hadamard(hadamard(dh, c.tanh_s), hadamard(c.q, one - c.q)),  # (5.11)
+        "z": hadamard(hadamard(ds, c.g), one - hadamard(c.z, c.z)),  # (5.12)
+        "g": hadamard(hadamard(ds, c.z), hadamard(c.g, one - c.g)),  # (5.13)
+        "f": hadamard(hadamard(ds, s_prev), hadamard(c.f, one - c.f)),  # (5.14)
+    }
+    dh_prev = _sum(P[f"W_{gate}"].T * da[gate] for gate in GATES)  # (5.9)
+    ds_prev = hadamard(c.f, ds)  # (5.10): the cell path
+    dU = {gate: da[gate] * x.T for gate in GATES}  # (5.15)
+    dW = {gate: da[gate] * h_prev.T for gate in GATES}
+    db = {gate: da[gate] for gate in GATES}
+    return StepGrads(ds, {g: da[g] for g in GATES}, dh_prev, ds_prev, dU, dW, db)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# BPTT in matrix form
+
+
+@dataclass
+class LSTMBPTT:
+    """The backward pass keyed by time (1-based) and the gradients keyed by name (GRAD_KEYS)."""
+
+    do: dict[int, sp.Matrix]
+    dh: dict[int, sp.Matrix]
+    ds: dict[int, sp.Matrix]
+    da: dict[int, dict[str, sp.Matrix]]
+    grads: dict[str, sp.Matrix]
+
+
+def bptt(net: UnrolledLSTM) -> LSTMBPTT:
+    """Back propagation through time for the LSTM, equations (5.8)-(5.16), built on the nodes of ``net``.
+
+    (5.8)  dL/do(t) = y_hat(t) - e(t);  dL/dV = sum_t dL/do(t) h(t)^T,  dL/dc = sum_t dL/do(t)
+    (5.9)  dL/dh(t) = V^T dL/do(t) + sum_* W_*^T dL/da_*(t+1)
+    (5.10) dL/ds(t) = q(t) . (1 - tanh^2 s(t)) . dL/dh(t) + f(t+1) . dL/ds(t+1)
+    (5.11)-(5.14) the gate deltas, (5.15) the sums over t, (5.16) dL/dh(0) and dL/ds(0)
+    """
+    P, T, H = net.params, net.T, net.H
+    zero = sp.zeros(H, 1)
+    do = {t: net.y_hat[t] - net.e[t] for t in range(1, T + 1)}  # (5.8)
+    dh, ds, da, steps = {}, {}, {}, {}
+    dh_next, ds_next = zero, zero
+    for t in range(T, 0, -1):
+        dh[t] = P["V"].T * do[t] + dh_next  # (5.9)
+        st = step_backward(P, net.cells[t], net.x[t], net.h[t - 1], net.s[t - 1], dh[t], ds_next)
+        ds[t], da[t], steps[t] = st.ds, st.da, st
+        dh_next, ds_next = st.dh_prev, st.ds_prev
+    grads: dict[str, sp.Matrix] = {}
+    for gate in GATES:  # (5.15)
+        grads[f"U_{gate}"] = _sum(steps[t].dU[gate] for t in range(1, T + 1))
+        grads[f"W_{gate}"] = _sum(steps[t].dW[gate] for t in range(1, T + 1))
+        grads[f"b_{gate}"] = _sum(steps[t].db[gate] for t in range(1, T + 1))
+    grads["V"] = _sum(do[t] * net.h[t].T for t in range(1, T + 1))  # (5.8)
+    grads["c"] = _sum(do[t] for t in range(1, T + 1))
+    grads["h0"], grads["s0"] = dh_next, ds_next  # (5.16)
+    return LSTMBPTT(do, dh, ds, da, {k: grads[k] for k in GRAD_KEYS})
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# forward mode: real-time recurrent learning from sympy.diff's one-step Jacobians
+
+
+@dataclass
+class StepJacobians:
+    """One generic step differentiated by ``sympy.diff``: free symbols for h(t-1), s(t-1), x(t).
+
+    ``state``: d[h; s] / d[h_prev; s_prev], (2H x 2H); ``params``: d[h; s] / d(gate parameters, in the order
+    of :func:`theta`), (2H x P). ``h_prev``, ``s_prev``, ``x`` are the free symbols to replace per step.
+    """
+
+    h_prev: sp.Matrix
+    s_prev: sp.Matrix
+    x: sp.Matrix
+    state: sp.Matrix
+    params: sp.Matrix
+
+
+def theta(P: Mapping[str, sp.Matrix]) -> list[sp.Symbol]:
+    """The gate parameters as one flat list, key by key (GATE_PARAM_KEYS), each matrix row by row."""
+    return [v for k in GATE_PARAM_KEYS for v in P[k]]
+
+
+def step_jacobians(P: Mapping[str, sp.Matrix], D: int, H: int) -> StepJacobians:
+    """Differentiate one generic step (5.1)-(5.6) with ``sympy.diff``: the local Jacobians RTRL chains."""
+    h_prev = matrix_symbols("hp", H, latex=r"h^{(t-1)}")
+    s_prev = matrix_symbols("sp", H, latex=r"s^{(t-1)}")
+    x = matrix_symbols("xt", D, latex=r"x^{(t)}")
+    c = cell(P, x, h_prev, s_prev)
+    out = c.h.col_join(c.s)  # (2H x 1)
+    with memoized_diff():
+        state = out.jacobian(h_prev.col_join(s_prev))
+        params = out.jacobian(theta(P))
+    return StepJacobians(h_prev, s_prev, x, state, params)
+
+
+def _lazy_product(A: sp.Matrix, B: sp.Matrix) -> sp.Matrix:
+    """``A * B`` with unevaluated sums and products, skipping zero entries.
+
+    The sensitivities of RTRL are large shared expressions; SymPy's ``*`` would canonicalise every product
+    (distributing numbers over sums, asking assumptions of whole subtrees). The value is the same; only
+    :func:`evaluate` reads these expressions.
+    """
+    out = sp.zeros(A.rows, B.cols)
+    for i in range(A.rows):
+        row = [(j, a) for j, a in enumerate(A.row(i)) if a != 0]
+        for k in range(B.cols):
+            terms = [sp.Mul(a, B[j, k], evaluate=False) for j, a in row if B[j, k] != 0]
+            if terms:
+                out[i, k] = terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)
+    return out
+
+
+def _lazy_sum(A: sp.Matrix, B: sp.Matrix) -> sp.Matrix:
+    """``A + B`` entrywise with unevaluated sums (see :func:`_lazy_product`)."""
+    entries = [b if a == 0 else a if b == 0 else sp.Add(a, b, evaluate=False) for a, b in zip(A, B)]
+    return sp.Matrix(A.rows, A.cols, entries)
+
+
+def rtrl(net: UnrolledLSTM) -> dict[str, sp.Matrix]:
+    """Every gradient of L by forward-mode differentiation (real-time recurrent learning).
+
+    Carry the sensitivities M(t) = d[h(t); s(t)] / d(theta, h(0), s(0)) forward in time:
+    M(0) = [0 | I], M(t) = J_state(t) M(t-1) + [J_params(t) | 0], with the one-step Jacobians of
+    :func:`step_jacobians` evaluated at step t; then dL/dtheta = sum_t dL(t)/dh(t) M_h(t), where
+    dL(t)/dh(t) and the output layer's dL(t)/dV, dL(t)/dc also come from ``sympy.diff``. No backward
+    recursion anywhere: an independent route to the gradients of :func:`bptt`.
+    """
+    P, D, H, K, T = net.params, net.D, net.H, net.K, net.T
+    J = step_jacobians(P, D, H)
+    n_theta = J.params.cols
+    M = sp.zeros(2 * H, n_theta).row_join(sp.eye(2 * H))  # d[h(0); s(0)] / d(theta, h0, s0)
+    # the output layer, differentiated once with h as a free column
+    h_free = matrix_symbols("hfree", H)
+    e_free = matrix_symbols("efree", K)
+    Lt = cross_entropy(P["c"] + P["V"] * h_free, e_free)
+    dLt_dh = sp.Matrix([[sp.diff(Lt, v) for v in h_free]])  # (1 x H)
+    dLt_dV = P["V"].applyfunc(lambda v: sp.diff(Lt, v))
+    dLt_dc = P["c"].applyfunc(lambda v: sp.diff(Lt, v))
+    total = sp.zeros(1, n_theta + 2 * H)
+    dV, dc = sp.zeros(K, H), sp.zeros(K, 1)
+    for t in range(1, T + 1):
+        at_t = {**dict(zip(J.h_prev, net.h[t - 1])), **dict(zip(J.s_prev, net.s[t - 1])),
+                **dict(zip(J.x, net.x[t]))}
+        J_state = J.state.xreplace(at_t)
+        J_params = J.params.xreplace(at_t).row_join(sp.zeros(2 * H, 2 * H))
+        M = _lazy_sum(_lazy_product(J_state, M), J_params)  # M(t) = J_state(t) M(t-1) + [J_params(t) | 0]
+        out_t = {**dict(zip(h_free, net.h[t])), **dict(zip(e_free, net.e[t]))}
+        total = _lazy_sum(total, _lazy_product(dLt_dh.xreplace(out_t), M[:H, :]))
+        dV += dLt_dV.xreplace(out_t)
+        dc += dLt_dc.xreplace(out_t)
+    grads: dict[str, sp.Matrix] = {}
+    i = 0
+    for k in GATE_PARAM_KEYS:
+        n = len(P[k])
+        grads[k] = sp.Matrix(P[k].rows, P[k].cols, list(total[0, i : i + n]))
+        i += n
+    grads["V"], grads["c"] = dV, dc
+    grads["h0"] = total[0, i : i + H].T
+    grads["s0"] = total[0, i + H : i + 2 * H].T
+    return {k: grads[k] for k in GRAD_KEYS}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# numbers for a NumPy batch
+
+
+def numeric(net: UnrolledLSTM, exprs: Mapping[str, sp.Matrix], params: Mapping[str, np.ndarray], x, y, h0, s0,
+            *, batch_sum: bool = True) -> dict[str, np.ndarray]:
+    """Evaluate per-sample expressions of ``net`` (built with ``y=None``) on a NumPy batch, in float64.
+
+    ``params``, ``x`` (T, B, D), ``y`` (T, B), ``h0``, ``s0`` (B, H) are laid out as in
+    :mod:`gentle_rnn.lstm`. Every symbol gets the vector of its B per-sample values, so one pass of
+    :func:`evaluate` computes the whole batch. With ``batch_sum=True`` (gradients of parameters and the loss,
+    which is a sum over the batch, so its gradient is the sum of the per-sample gradients) a matrix comes
+    back shaped like the NumPy parameter, the key ``"loss"`` as a float and the keys ``"h0"``, ``"s0"`` as
+    (B, H), one row per sample (each sample has its own initial state). With ``batch_sum=False`` every entry
+    comes back per sample: (B, rows) for a column, (B, rows, cols) otherwise. The weight matrices (keys
+    starting with U, W, V) count as matrices even when they have one column.
+    """
+    if not net.symbolic_targets:
+        raise ValueError("numeric needs a network built with symbolic targets (unroll(..., y=None))")
+    x, y = np.asarray(x, float), np.asarray(y)
+    h0, s0 = np.asarray(h0, float), np.asarray(s0, float)
+    T, B, _ = x.shape
+    if T != net.T:
+        raise ValueError(f"x has T = {T} steps but the network has {net.T}")
+    values: dict[sp.Symbol, object] = {}
+    for k in PARAM_KEYS:
+        arr = np.asarray(params[k], float).reshape(net.params[k].shape)
+        values.update({v: float(a) for v, a in zip(net.params[k], arr.ravel())})
+    for i in range(net.H):
+        values[net.h0[i]] = h0[:, i]
+        values[net.s0[i]] = s0[:, i]
+    for t in range(1, T + 1):
+        for i, v in enumerate(net.x[t]):
+            values[v] = x[t - 1, :, i]
+        for k, v in enumerate(net.e[t]):
+            values[v] = (y[t - 1] == k).astype(float)
+    names = list(exprs)
+    flat = [e for n in names for e in exprs[n]]
+    out = evaluate(flat, values, NUMPY_FUNCTIONS)
+    per_sample = np.stack([np.broadcast_to(np.asarray(v, float), (B,)) for v in out])  # (entries, B)
+    result, i = {}, 0
+    for n in names:
+        M = exprs[n]
+        block = per_sample[i : i + M.rows * M.cols]  # (rows * cols, B)
+        i += M.rows * M.cols
+        column = M.cols == 1 and not (n in PARAM_KEYS and n[0] in "UWV")  # U_z is a matrix even when D = 1
+        if not batch_sum:
+            result[n] = block.T.reshape((B, M.rows) if column else (B, M.rows, M.cols)).copy()
+        elif n == "loss":
+            result[n] = float(block.sum())
+        elif n in ("h0", "s0"):
+            result[n] = block.T.copy()  # (B, H)
+        elif column:
+            result[n] = block.sum(axis=1)  # (rows,)
+        else:
+            result[n] = block.sum(axis=1).reshape(M.rows, M.cols)
+    return result
