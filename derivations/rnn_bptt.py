@@ -261,53 +261,53 @@ show(r"\frac{\partial L}{\partial W^{(t)}} = \delta^{(t)} h^{(t-1)\top}, \quad \
 # %% [markdown]
 # ## 9. Truncated BPTT and the terms it drops
 #
-# Unfold (3.3) and (3.4): the delta at step $s$ is a sum of one share per later loss term,
-# $\delta^{(s)} = \sum_{t \ge s} \delta^{(t,s)}$, where the share of $L^{(t)}$ has travelled back $t - s$ steps:
+# Unfold (3.3) and (3.4): the delta at step $u$ is a sum of one share per later loss term,
+# $\delta^{(u)} = \sum_{t \ge u} \delta^{(t,u)}$, where the share of $L^{(t)}$ has travelled back $t - u$ steps:
 #
 # $$\begin{aligned} \delta^{(t,t)} &= \operatorname{diag}\big(1 - (h^{(t)})^2\big) V^\top \frac{\partial L}{\partial o^{(t)}}, \\
-#   \delta^{(t,s-1)} &= \operatorname{diag}\big(1 - (h^{(s-1)})^2\big) W^\top \delta^{(t,s)} \end{aligned} \tag{3.11}$$
+#   \delta^{(t,u-1)} &= \operatorname{diag}\big(1 - (h^{(u-1)})^2\big) W^\top \delta^{(t,u)} \end{aligned} \tag{3.11}$$
 #
-# **Truncated BPTT with $k$ steps** keeps only the shares that travelled fewer than $k$ steps, $t - s < k$.
-# Its gradients $G^{(k)}$ replace $\delta^{(s)}$ in (3.7)-(3.10) by the kept part
-# $\delta^{(s)}_{k} = \sum_{t = s}^{\min(T,\, s + k - 1)} \delta^{(t,s)}$:
+# **Truncated BPTT with truncation length $\tau$** keeps only the shares that travelled fewer than $\tau$ steps,
+# $t - u < \tau$. Its gradients $G^{(\tau)}$ replace $\delta^{(u)}$ in (3.7)-(3.10) by the kept part
+# $\delta^{(u)}_{\tau} = \sum_{t = u}^{\min(T,\, u + \tau - 1)} \delta^{(t,u)}$:
 #
-# $$\begin{aligned} G^{(k)}_W &= \sum_{s=1}^{T} \delta^{(s)}_{k}\, h^{(s-1)\top}, & G^{(k)}_U &= \sum_{s} \delta^{(s)}_{k}\, x^{(s)\top}, \\
-#   G^{(k)}_b &= \sum_{s} \delta^{(s)}_{k}, & G^{(k)}_{h^{(0)}} &= W^\top \delta^{(1)}_{k} \end{aligned} \tag{3.12}$$
+# $$\begin{aligned} G^{(\tau)}_W &= \sum_{u=1}^{T} \delta^{(u)}_{\tau}\, h^{(u-1)\top}, & G^{(\tau)}_U &= \sum_{u} \delta^{(u)}_{\tau}\, x^{(u)\top}, \\
+#   G^{(\tau)}_b &= \sum_{u} \delta^{(u)}_{\tau}, & G^{(\tau)}_{h^{(0)}} &= W^\top \delta^{(1)}_{\tau} \end{aligned} \tag{3.12}$$
 #
 # $c$ and $V$ are unchanged (their terms cross no step). We prove three things:
 #
-# 1. (3.12) is the *exact* gradient of a modified loss: $\sum_t L^{(t)}$ where, in each $L^{(t)}$ with $t > k$,
-#    the state $h^{(t-k)}$ is held constant (`sympy.diff` of the terms rebuilt from free symbols at $t-k$,
-#    `srnn.truncated_brute_force`). That is what "cut the gradient after $k$ steps" means. (For $U, W, b$
+# 1. (3.12) is the *exact* gradient of a modified loss: $\sum_t L^{(t)}$ where, in each $L^{(t)}$ with $t > \tau$,
+#    the state $h^{(t-\tau)}$ is held constant (`sympy.diff` of the terms rebuilt from free symbols at $t-\tau$,
+#    `srnn.truncated_brute_force`). That is what "cut the gradient after $\tau$ steps" means. (For $U, W, b$
 #    and $h^{(0)}$; $V$ and $c$ do not enter the recurrence, so holding a state fixed cannot change them.)
-# 2. Full BPTT = truncated + the dropped shares (those with $t - s \ge k$), for every $k$.
-# 3. For $k \ge T$ nothing is dropped.
+# 2. Full BPTT = truncated + the dropped shares (those with $t - u \ge \tau$), for every $\tau$.
+# 3. For $\tau \ge T$ nothing is dropped.
 #
-# Implemented by `gentle_rnn.rnn._backward_truncated` (`loss_and_grads(..., truncate=k)`).
+# Implemented by `gentle_rnn.rnn._backward_truncated` (`loss_and_grads(..., truncate=tau)`).
 
 # %%
 RECURRENT = ("U", "W", "b", "h0")  # V and c do not enter the recurrence: holding a state fixed cannot change them
-print("pairs (t, s) kept (K) or dropped (.) by truncation; columns s = 1, 2, 3:")
-for k in (1, 2, 3):
-    rows = ["  t=" + str(t) + " " + " ".join("K" if t - s < k else "." for s in range(1, t + 1)) for t in range(1, T + 1)]
-    print(f"k={k}:", *rows, sep="\n")
+print("pairs (t, u) kept (+) or dropped (.) by truncation; columns u = 1, 2, 3:")
+for tau in (1, 2, 3):
+    rows = ["  t=" + str(t) + " " + " ".join("+" if t - u < tau else "." for u in range(1, t + 1)) for t in range(1, T + 1)]
+    print(f"tau={tau}:", *rows, sep="\n")
 
-for k in (1, 2):
-    truncated = srnn.truncated_bptt(net, k)
-    by_definition = srnn.truncated_brute_force(net, k, names=RECURRENT)
-    dropped = srnn.dropped_terms(net, k)
+for tau in (1, 2):
+    truncated = srnn.truncated_bptt(net, tau)
+    by_definition = srnn.truncated_brute_force(net, tau, names=RECURRENT)
+    dropped = srnn.dropped_terms(net, tau)
     for name in RECURRENT:
         srnn.prove_equal(truncated[name], by_definition[name], net)
     for name in srnn.GRAD_KEYS:
         srnn.prove_equal(truncated[name] + dropped[name], bp.grads[name], net)
-    print(f"k={k}: (3.12) = sympy.diff with h(t-{k}) held constant, and full = truncated + dropped: proven")
+    print(f"tau={tau}: (3.12) = sympy.diff with h(t-{tau}) held constant, and full = truncated + dropped: proven")
 for name in srnn.GRAD_KEYS:
-    assert srnn.dropped_terms(net, T)[name].is_zero_matrix, f"k = T dropped a term of grad_{name}"
+    assert srnn.dropped_terms(net, T)[name].is_zero_matrix, f"tau = T dropped a term of grad_{name}"
     srnn.prove_equal(srnn.truncated_bptt(net, T)[name], bp.grads[name], net)
-print(f"k={T} (= T): nothing dropped, truncated = full: proven")
+print(f"tau={T} (= T): nothing dropped, truncated = full: proven")
 
 # %% [markdown]
-# What $k = 2$ drops from $\frac{\partial L}{\partial W}$ at $T = 3$ is a single share, the one from $L^{(3)}$ that reaches step
+# What $\tau = 2$ drops from $\frac{\partial L}{\partial W}$ at $T = 3$ is a single share, the one from $L^{(3)}$ that reaches step
 # 1 through two factors $W^\top$:
 #
 # $$\delta^{(3,1)} h^{(0)\top} = \operatorname{diag}\big(1 - (h^{(1)})^2\big) W^\top
@@ -318,7 +318,7 @@ print(f"k={T} (= T): nothing dropped, truncated = full: proven")
 J = {t: srnn.tanh_jacobian(net.h[t]) for t in (1, 2, 3)}
 share_31 = J[1] * W.T * J[2] * W.T * J[3] * V.T * (net.y_hat[3] - net.e[3]) * net.h0.T
 srnn.prove_equal(srnn.dropped_terms(net, 2)["W"], share_31, net)
-print("k=2 drops exactly delta(3,1) h(0)^T from grad_W L: proven")
+print("tau=2 drops exactly delta(3,1) h(0)^T from grad_W L: proven")
 
 # %% [markdown]
 # ## What was proven

@@ -237,7 +237,7 @@ print("(4.2) NumPy (gentle_rnn.vanishing.jacobian_product) == SymPy at a random 
 # %%
 a = sp.Symbol("a", real=True)
 sig = sp.Symbol("sigma", real=True)
-assert sp.expand(sp.Rational(1, 4) - sig * (1 - sig) - (sig - sp.Rational(1, 2)) ** 2) == 0, "1/4 - s(1-s) = (s-1/2)^2"
+assert sp.expand(sp.Rational(1, 4) - sig * (1 - sig) - (sig - sp.Rational(1, 2)) ** 2) == 0, "1/4 - sigma(1-sigma) = (sigma-1/2)^2"
 tanh_slope = sp.diff(sp.tanh(a), a)
 sigmoid_slope = sp.diff(1 / (1 + sp.exp(-a)), a)
 for slope, gamma in ((tanh_slope, vanishing.GAMMA_TANH), (sigmoid_slope, vanishing.GAMMA_SIGMOID)):
@@ -254,9 +254,9 @@ print("gamma: max tanh' = 1, max sigma' = 1/4")
 # The spectral norm $\lVert A \rVert_2 = \max_{x \ne 0} \lVert A x\rVert / \lVert x \rVert$ is the largest
 # factor by which $A$ can stretch a vector; for $W$ it is $\lambda_1$, the largest singular value. Write
 # $d = \phi'(a^{(j)})$, so the step Jacobian is $\operatorname{diag}(d)\,W$ with $|d_i| \le \gamma$. For any $x$,
-# with $u = Wx$:
+# with $\xi = Wx$:
 #
-# $$\lVert \operatorname{diag}(d)\, W x \rVert^2 = \sum_i d_i^2 u_i^2 \;\le\; \big(\max_i d_i^2\big) \sum_i u_i^2
+# $$\lVert \operatorname{diag}(d)\, W x \rVert^2 = \sum_i d_i^2 \xi_i^2 \;\le\; \big(\max_i d_i^2\big) \sum_i \xi_i^2
 #   = \big(\max_i |d_i|\big)^2 \lVert W x \rVert^2 \;\le\; \gamma^2 \lambda_1^2 \lVert x \rVert^2 .$$
 #
 # Taking square roots and the maximum over $x$:
@@ -278,19 +278,19 @@ for n in (2, 3):
 print("(a) the singular values of diag(d) are |d_i| (n = 2, 3)")
 
 # %% [markdown]
-# **(b)** The first inequality rests on an identity: with $m \ge d_i^2$ for every $i$ (take $m = \max_i d_i^2$),
-# $m \lVert u \rVert^2 - \lVert \operatorname{diag}(d) u \rVert^2 = \sum_i (m - d_i^2)\, u_i^2$, a sum of non-negative
-# terms. SymPy expands both sides with $u = Wx$ for a general $3 \times 3$ matrix $W$ and vector $x$ of symbols.
+# **(b)** The first inequality rests on an identity: with $\beta \ge d_i^2$ for every $i$ (take $\beta = \max_i d_i^2$),
+# $\beta \lVert \xi \rVert^2 - \lVert \operatorname{diag}(d) \xi \rVert^2 = \sum_i (\beta - d_i^2)\, \xi_i^2$, a sum of non-negative
+# terms. SymPy expands both sides with $\xi = Wx$ for a general $3 \times 3$ matrix $W$ and vector $x$ of symbols.
 
 # %%
 n = 3
 d, Wm, xv = matrix_symbols("d", n), matrix_symbols("W", n, n), matrix_symbols("x", n)
-m = sp.Symbol("m", real=True)
-u = Wm * xv
-lhs = m * (u.T * u)[0, 0] - ((sp.diag(*d) * u).T * (sp.diag(*d) * u))[0, 0]
-rhs = sum((m - d[i] ** 2) * u[i] ** 2 for i in range(n))
-assert sp.expand(lhs - rhs) == 0, "(b) m||Wx||^2 - ||diag(d) W x||^2 = sum_i (m - d_i^2) (Wx)_i^2"
-print("(b) m ||Wx||^2 - ||diag(d) Wx||^2 = sum_i (m - d_i^2)(Wx)_i^2  (3 x 3, symbolic)")
+beta = sp.Symbol("beta", real=True)
+xi = Wm * xv
+lhs = beta * (xi.T * xi)[0, 0] - ((sp.diag(*d) * xi).T * (sp.diag(*d) * xi))[0, 0]
+rhs = sum((beta - d[i] ** 2) * xi[i] ** 2 for i in range(n))
+assert sp.expand(lhs - rhs) == 0, "(b) beta||Wx||^2 - ||diag(d) W x||^2 = sum_i (beta - d_i^2) (Wx)_i^2"
+print("(b) beta ||Wx||^2 - ||diag(d) Wx||^2 = sum_i (beta - d_i^2)(Wx)_i^2  (3 x 3, symbolic)")
 
 # %% [markdown]
 # **(c)** $\lVert W x \rVert \le \lambda_1 \lVert x \rVert$, i.e. the matrix $\lambda_1^2 I - W^\top W$ is positive

@@ -46,19 +46,19 @@ def brute_force(size) -> dict:
 
 
 @lru_cache(maxsize=None)
-def truncated(size, k) -> dict:
-    """Truncated BPTT (k steps) from the path sums, equation (3.12)."""
-    return srnn.truncated_bptt(network(size), k)
+def truncated(size, tau) -> dict:
+    """Truncated BPTT (truncation length tau) from the path sums, equation (3.12)."""
+    return srnn.truncated_bptt(network(size), tau)
 
 
 @lru_cache(maxsize=None)
-def truncated_brute_force(size, k) -> dict:
-    """Truncated BPTT by its definition: sympy.diff of each L(t) with h(t-k) held constant.
+def truncated_brute_force(size, tau) -> dict:
+    """Truncated BPTT by its definition: sympy.diff of each L(t) with h(t-tau) held constant.
 
     Only for the recurrent gradients (U, W, b, h0): V and c do not enter the recurrence, so holding a state
     fixed cannot change their derivatives (test_rnn.py checks that truncation leaves them as they are).
     """
-    return srnn.truncated_brute_force(network(size), k, names=RECURRENT)
+    return srnn.truncated_brute_force(network(size), tau, names=RECURRENT)
 
 
 RECURRENT = ("U", "W", "b", "h0")

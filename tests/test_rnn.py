@@ -139,7 +139,7 @@ def test_truncated_bptt_matches_brute_force_with_h_t_minus_k_held_constant(size)
         want = srnn.numeric(ref.network(size), ref.truncated_brute_force(size, k), params, x, y, h0)
         _, grads = rnn.loss_and_grads(params, x, y, h0, truncate=k)
         for name in ref.RECURRENT:
-            assert_close(f"truncate={k}: d{name} vs sympy.diff with h(t-k) held", grads[name], want[name],
+            assert_close(f"truncate={k}: d{name} vs sympy.diff with h(t-tau) held", grads[name], want[name],
                          SYMBOLIC_TOL)
 
 

@@ -44,7 +44,7 @@ def test_full_equals_truncated_plus_dropped_and_k_T_drops_nothing(size):
         for name in srnn.GRAD_KEYS:
             srnn.prove_equal(ref.truncated(size, k)[name] + dropped[name], full[name], net)
     for name in srnn.GRAD_KEYS:
-        assert srnn.dropped_terms(net, net.T)[name].is_zero_matrix, f"k = T drops a term of d{name}"
+        assert srnn.dropped_terms(net, net.T)[name].is_zero_matrix, f"tau = T drops a term of d{name}"
 
 
 def test_both_checks_reject_the_factors_in_the_wrong_order():

@@ -28,11 +28,11 @@ loss_and_grads(params, x, y, h0, truncate=None)  loss and every gradient (keys U
 hidden_state_grads(params, x, y, h0)             dL/dh(t) for every t: the total gradient of eq. (3.3)
 backward(params, x, h0, h, dh_out, truncate)     BPTT given dL/dh(t) from the outputs (used by the above)
 
-Truncated BPTT (``truncate=k``, equations (3.11)-(3.12)): the gradient of each loss term L(t) flows back
-through at most k steps of the recurrence, that is, into a(t), a(t-1), ..., a(t-k+1) and no further. Every
-term of the full gradient in which L(t) reaches step s through t - s >= k factors of the recurrent Jacobian
-is dropped. With ``k = 1`` each loss term's gradient stays inside its own step (only h(0) still receives
-W^T delta(1)); ``k >= T`` is full BPTT.
+Truncated BPTT with truncation length tau (``truncate=tau``, equations (3.11)-(3.12)): the gradient of each
+loss term L(t) flows back through at most tau steps of the recurrence, that is, into a(t), a(t-1), ...,
+a(t-tau+1) and no further. Every term of the full gradient in which L(t) reaches step u through
+t - u >= tau factors of the recurrent Jacobian is dropped. With ``tau = 1`` each loss term's gradient stays
+inside its own step (only h(0) still receives W^T delta(1)); ``tau >= T`` is full BPTT.
 """
 
 from __future__ import annotations
@@ -186,31 +186,31 @@ def _parameter_sums(da: np.ndarray, x: np.ndarray, hs: np.ndarray):
 
 # --8<-- [start:truncated]
 def _backward_truncated(p: dict, x: np.ndarray, hs: np.ndarray, dh_out: np.ndarray,
-                        k: int):
-    """Truncated BPTT with k steps, equations (3.11)-(3.12).
+                        tau: int):
+    """Truncated BPTT with truncation length tau (``truncate``), equations (3.11)-(3.12).
 
-    The gradient of each loss term L(t) reaches a(t), a(t-1), ..., a(t-k+1) and
-    stops. Instead of one running sum ``dh_next`` we keep the shares of the last k
-    loss terms apart, by age: ``g[j]`` is the share at the current h(s) that came
-    from L(s + j), j = 0 ... k-1. One step back ages every share by one; the share
-    that would reach age k is dropped: that is the cut. Returns
+    The gradient of each loss term L(t) reaches a(t), a(t-1), ..., a(t-tau+1) and
+    stops. Instead of one running sum ``dh_next`` we keep the shares of the last tau
+    loss terms apart, by age: ``g[j]`` is the share at the current h(u) that came
+    from L(u + j), j = 0 ... tau-1. One step back ages every share by one; the share
+    that would reach age tau is dropped: that is the cut. Returns
     ``(dU, dW, db, dh0, dh)`` like :func:`_backward`, summed over the kept shares.
     """
     T, B, H = dh_out.shape
-    k = min(k, T)  # a share can travel at most T - 1 steps: k >= T cuts nothing
+    tau = min(tau, T)  # a share can travel at most T - 1 steps: tau >= T cuts nothing
     W = p["W"]
     dh = np.empty_like(dh_out)  # (T, B, H)  what reaches h(t) along the kept paths
-    da = np.empty_like(dh_out)  # (T, B, H)  delta(t)_k: what reaches a(t)
-    g = np.zeros((k, B, H))  # g[j]: share at the current h(s) of L(s + j)
+    da = np.empty_like(dh_out)  # (T, B, H)  delta(t)_tau: what reaches a(t)
+    g = np.zeros((tau, B, H))  # g[j]: share at the current h(u) of L(u + j)
     for t in range(T, 0, -1):
         g[0] = dh_out[t - 1]  # L(t) enters at h(t) through its output: age 0
         # every share through diag(1 - h(t)^2)                    (3.11)
-        g_a = tanh_grad_from_output(hs[t]) * g  # (k, B, H)
+        g_a = tanh_grad_from_output(hs[t]) * g  # (tau, B, H)
         dh[t - 1] = g.sum(axis=0)
         da[t - 1] = g_a.sum(axis=0)  # step t's parameters collect every kept share
-        # age j -> j + 1 through W^T; age k - 1 is not passed on: the cut  (3.11)
+        # age j -> j + 1 through W^T; age tau - 1 is not passed on: the cut  (3.11)
         g[1:] = g_a[:-1] @ W
-    # dL/dh(0) = W^T delta(1)_k, as (3.10): only L(t) with t <= k reach h(0)  (3.12)
+    # dL/dh(0) = W^T delta(1)_tau, as (3.10): only L(t) with t <= tau reach h(0)  (3.12)
     dh0 = da[0] @ W
     dU, dW, db = _parameter_sums(da, x, hs)  # the same sums, kept shares (3.12)
     return dU, dW, db, dh0, dh
@@ -225,7 +225,7 @@ def backward(params: dict, x, h0, h, dh_out, truncate: int | None = None) -> tup
     states works too: pass its gradient as ``dh_out``.
 
     Returns ``(grads, dh)``: ``grads`` with keys ``U W b h0`` (equations (3.7)-(3.10), or (3.11)-(3.12) when
-    ``truncate=k``), and ``dh`` (T, B, H) with ``dh[t - 1]`` = the total dL/dh(t) of equation (3.3) (with
+    ``truncate=tau``), and ``dh`` (T, B, H) with ``dh[t - 1]`` = the total dL/dh(t) of equation (3.3) (with
     truncation: the part that arrives along the kept paths).
     """
     p, x, h0, _ = _validate(params, x, h0)
@@ -247,7 +247,7 @@ def loss_and_grads(params: dict, x, y, h0, truncate: int | None = None):
 
     Forward (2.1)-(2.4); backward: the output layer (3.1), (3.5)-(3.6) in
     :mod:`gentle_rnn.readout`, the recurrence (3.3)-(3.4), (3.7)-(3.10) in
-    :func:`_backward`. With ``truncate=k`` (a positive int) the recurrence is
+    :func:`_backward`. With ``truncate=tau`` (a positive int) the recurrence is
     truncated BPTT, (3.11)-(3.12), in :func:`_backward_truncated`; ``dV`` and ``dc``
     cross no step and are the same either way. Returns ``(loss, grads)``, each
     gradient shaped like its parameter (``h0``'s like ``h0``).

@@ -60,18 +60,18 @@ def worked_example_table() -> str:
 
 
 def truncation_table() -> str:
-    """The gradient of W in the worked example under truncated BPTT with k = 1, 2, 3 (= T)."""
+    """The gradient of W in the worked example under truncated BPTT with truncation length tau = 1, 2, 3 (= T)."""
     params, x, y, h0 = worked_example_inputs()
     _, full = rnn.loss_and_grads(params, x, y, h0)
     lines = [
-        "| $k$ | $\\partial L / \\partial W$, truncated | $\\partial L / \\partial h^{(0)}$, truncated "
+        "| $\\tau$ | $\\partial L / \\partial W$, truncated | $\\partial L / \\partial h^{(0)}$, truncated "
         "| relative error of $\\partial L / \\partial W$ |",
         "|:-:|---|---|---:|",
     ]
-    for k in (1, 2, 3):
-        _, g = rnn.loss_and_grads(params, x, y, h0, truncate=k)
+    for tau in (1, 2, 3):
+        _, g = rnn.loss_and_grads(params, x, y, h0, truncate=tau)
         err = np.linalg.norm(g["W"] - full["W"]) / np.linalg.norm(full["W"])
-        lines.append(f"| {k} | ${_matrix(g['W'])}$ | ${_matrix(g['h0'].T)}$ | {_num(err)} |")
+        lines.append(f"| {tau} | ${_matrix(g['W'])}$ | ${_matrix(g['h0'].T)}$ | {_num(err)} |")
     return "\n".join(lines)
 
 
@@ -80,7 +80,7 @@ def truncation_table() -> str:
 
 
 def _pair_contributions(params, x, y, h0) -> np.ndarray:
-    """``C[t-1, s-1] = || delta(t, s) h(s-1)^T ||_F``: the share of L(t) in the gradient of W, made at step s.
+    """``C[t-1, u-1] = || delta(t, u) h(u-1)^T ||_F``: the share of L(t) in the gradient of W, made at step u.
 
     Computed with :func:`gentle_rnn.rnn.backward`, fed the output gradient of one loss term at a time.
     """
@@ -94,9 +94,9 @@ def _pair_contributions(params, x, y, h0) -> np.ndarray:
         only_t = np.zeros_like(from_output)
         only_t[t - 1] = from_output[t - 1]  # the gradient of L(t) alone
         _, dh = rnn.backward(params, x, h0, h, only_t)
-        delta = tanh_grad_from_output(h) * dh  # (T, B, H): delta(t, s) at index s - 1
-        for s in range(1, t + 1):
-            C[t - 1, s - 1] = np.linalg.norm(delta[s - 1].T @ h_prev[s - 1])
+        delta = tanh_grad_from_output(h) * dh  # (T, B, H): delta(t, u) at index u - 1
+        for u in range(1, t + 1):
+            C[t - 1, u - 1] = np.linalg.norm(delta[u - 1].T @ h_prev[u - 1])
     return C
 
 
@@ -111,11 +111,11 @@ def _random_problem(T, scale, seed=0, D=4, H=16, K=5, B=8):
 
 @figure("part-3/truncated.svg")
 def truncated_figure():
-    """(a) which shares truncation keeps; (b) how far the truncated gradient is from the full one, by k."""
+    """(a) which shares truncation keeps; (b) how far the truncated gradient is from the full one, by tau."""
     import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
 
-    T, k_show = 24, 6
+    T, tau_show = 24, 6
     fig, (ax_c, ax_e) = plt.subplots(1, 2, figsize=(10, 4.0), layout="constrained")
 
     params, x, y, h0 = _random_problem(T, scale=1.0)
@@ -125,35 +125,35 @@ def truncated_figure():
     ax_c.set_ylim(T + 0.5, 0.5)
     image = ax_c.imshow(C, origin="upper", cmap="viridis", extent=(0.5, T + 0.5, T + 0.5, 0.5),
                         norm=LogNorm(vmin=max(finite.min(), finite.max() * 1e-8), vmax=finite.max()))
-    fig.colorbar(image, ax=ax_c, shrink=0.85, label=r"$\|\delta^{(t,s)} h^{(s-1)\top}\|$")
-    s_line = np.arange(1, T + 2) - 0.5
-    ax_c.plot(s_line, s_line + k_show, color="white", lw=1.6, ls="--", scalex=False, scaley=False)
-    ax_c.text(2, T - 1.5, f"dropped by k = {k_show}\n(t − s ≥ {k_show})", color="white", fontsize=8, va="bottom")
-    ax_c.text(T - 0.5, 4, f"kept:\n0 ≤ t − s < {k_show}", color="black", fontsize=8, ha="right",
+    fig.colorbar(image, ax=ax_c, shrink=0.85, label=r"$\|\delta^{(t,u)} h^{(u-1)\top}\|$")
+    u_line = np.arange(1, T + 2) - 0.5
+    ax_c.plot(u_line, u_line + tau_show, color="white", lw=1.6, ls="--", scalex=False, scaley=False)
+    ax_c.text(2, T - 1.5, f"dropped by τ = {tau_show}\n(t − u ≥ {tau_show})", color="white", fontsize=8, va="bottom")
+    ax_c.text(T - 0.5, 4, f"kept:\n0 ≤ t − u < {tau_show}", color="black", fontsize=8, ha="right",
               bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
-    ax_c.set_xlabel("step s where W is used")
+    ax_c.set_xlabel("step u where W is used")
     ax_c.set_ylabel("loss term L(t)")
     ax_c.set_title("(a) the share of each L(t) in $\\partial L / \\partial W$, by step", loc="left", fontsize=10)
 
-    ks = np.arange(1, T + 1)
+    taus = np.arange(1, T + 1)
     for scale, colour in ((0.5, "#2166ac"), (1.0, "#1b7837"), (2.0, "#b2182b")):
         params, x, y, h0 = _random_problem(T, scale=scale, seed=1)
         rho = np.abs(np.linalg.eigvals(params["W"])).max()
         _, full = rnn.loss_and_grads(params, x, y, h0)
         errors = []
-        for k in ks:
-            _, g = rnn.loss_and_grads(params, x, y, h0, truncate=int(k))
+        for tau in taus:
+            _, g = rnn.loss_and_grads(params, x, y, h0, truncate=int(tau))
             errors.append(np.linalg.norm(g["W"] - full["W"]) / np.linalg.norm(full["W"]))
-        errors = np.maximum(np.array(errors), 1e-17)  # k = T is exact: show it at the floor of the axis
-        ax_e.semilogy(ks, errors, marker="o", ms=3, lw=1.6, color=colour,
+        errors = np.maximum(np.array(errors), 1e-17)  # tau = T is exact: show it at the floor of the axis
+        ax_e.semilogy(taus, errors, marker="o", ms=3, lw=1.6, color=colour,
                       label=f"init scale {scale}: spectral radius of W = {rho:.2f}")
-    ax_e.axvline(k_show, color="0.5", ls="--", lw=1)
-    ax_e.set_xlabel("truncation length k")
-    ax_e.set_ylabel(r"$\|G_W^{(k)} - \partial L / \partial W\| \,/\, \|\partial L / \partial W\|$")
+    ax_e.axvline(tau_show, color="0.5", ls="--", lw=1)
+    ax_e.set_xlabel("truncation length τ")
+    ax_e.set_ylabel(r"$\|G_W^{(\tau)} - \partial L / \partial W\| \,/\, \|\partial L / \partial W\|$")
     ax_e.set_ylim(1e-17, 10)
     ax_e.set_title(f"(b) truncated vs full gradient of W, T = {T}", loc="left", fontsize=10)
     ax_e.legend(frameon=False, fontsize=8, loc="lower left", bbox_to_anchor=(0.0, 0.2))
-    ax_e.annotate("k ≥ T − 1: exact here,\nbecause h(0) = 0", (T - 1, 1e-16), xytext=(T - 6, 1e-15),
+    ax_e.annotate("τ ≥ T − 1: exact here,\nbecause h(0) = 0", (T - 1, 1e-16), xytext=(T - 6, 1e-15),
                   fontsize=7.5, ha="right", va="center", color="0.3", arrowprops={"arrowstyle": "->", "color": "0.5"})
     return fig
 

@@ -27,7 +27,7 @@ Four ways to the gradient, each used to check another:
   Jacobians that ``sympy.diff`` derives: an independent route to the same numbers.
 
 Numbers come from :func:`gentle_rnn.symbolic.rnn.evaluate` (each shared node once) and exact checks from
-:func:`gentle_rnn.symbolic.rnn.exact_agreement`, which we reuse.
+:func:`gentle_rnn.symbolic.core.exact_agreement`, which we reuse.
 """
 
 from __future__ import annotations

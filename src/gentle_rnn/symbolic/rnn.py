@@ -25,24 +25,21 @@ anything that walks the expanded tree: ``sympy.diff`` (the brute force), ``sympy
   both sides become polynomials (``sympy.polys``), converted by one memoised walk of the shared graph;
 * :func:`evaluate` computes numbers (NumPy arrays, one entry per batch sample; used by :func:`numeric`),
   visiting each shared node once;
-* :func:`exact_agreement` is the check of :func:`gentle_rnn.symbolic.core.exact_agreement` (exact rational
-  arithmetic at random points) evaluated the same way, a second, independent check.
+* :func:`~gentle_rnn.symbolic.core.exact_agreement` (exact rational arithmetic at random points, evaluated
+  the same way; defined in ``core`` and re-exported here) is a second, independent check.
 
 Time indices are 1-based, as on the pages: ``net.h[0]`` is h(0), ``net.x[1]`` is x(1).
 """
 
 from __future__ import annotations
 
-import random
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 import numpy as np
 import sympy as sp
 
-from .core import Exp, Log, Sigmoid, Tanh, matrix_symbols
+from .core import Exp, Log, Sigmoid, Tanh, _flat, evaluate, exact_agreement, matrix_symbols  # noqa: F401 (re-exported)
 
 #: Parameter names, and the names of the gradients (the parameters and the initial state).
 PARAM_KEYS = ("U", "W", "b", "V", "c")
@@ -269,43 +266,44 @@ def _sum(matrices: Iterable[sp.Matrix]) -> sp.Matrix:
 
 
 def path_deltas(net: UnrolledRNN) -> dict[tuple[int, int], sp.Matrix]:
-    """``delta[t, s]`` = the part of dL(t)/da(s) that flows from the loss term L(t) to step s <= t.
+    """``delta[t, u]`` = the part of dL(t)/da(u) that flows from the loss term L(t) to step u <= t.
 
     Equation (3.11): ``delta[t, t] = diag(1 - h(t)^2) V^T dL(t)/do(t)`` and
-    ``delta[t, s - 1] = diag(1 - h(s-1)^2) W^T delta[t, s]``. It passes through t - s recurrent factors;
-    summed over every t >= s it is the total dL/da(s) of equation (3.4).
+    ``delta[t, u - 1] = diag(1 - h(u-1)^2) W^T delta[t, u]``. It passes through t - u recurrent factors;
+    summed over every t >= u it is the total dL/da(u) of equation (3.4).
     """
     V, W = net.params["V"], net.params["W"]
     T0, T1 = min(net.x), max(net.x)
     delta = {}
     for t in range(T0, T1 + 1):
         delta[t, t] = tanh_jacobian(net.h[t]) * (V.T * (net.y_hat[t] - net.e[t]))
-        for s in range(t, T0, -1):
-            delta[t, s - 1] = tanh_jacobian(net.h[s - 1]) * (W.T * delta[t, s])
+        for u in range(t, T0, -1):
+            delta[t, u - 1] = tanh_jacobian(net.h[u - 1]) * (W.T * delta[t, u])
     return delta
 
 
 def gradients_from_paths(net: UnrolledRNN, keep: Callable[[int, int], bool]) -> dict[str, sp.Matrix]:
-    """Gradients summed over the (t, s) pairs with ``keep(t, s)`` true, equation (3.12).
+    """Gradients summed over the (t, u) pairs with ``keep(t, u)`` true, equation (3.12).
 
-    ``keep = lambda t, s: True`` gives full BPTT; ``keep = lambda t, s: t - s < k`` truncated BPTT with k
-    steps; ``keep = lambda t, s: t - s >= k`` the terms that truncation drops. The terms of ``c`` and ``V``
-    pass through no recurrent step: they count as the pairs (t, t), kept by any truncation with k >= 1.
+    ``keep = lambda t, u: True`` gives full BPTT; ``keep = lambda t, u: t - u < tau`` truncated BPTT with
+    truncation length tau; ``keep = lambda t, u: t - u >= tau`` the terms that truncation drops. The terms of
+    ``c`` and ``V`` pass through no recurrent step: they count as the pairs (t, t), kept by any truncation
+    with tau >= 1.
     """
     W = net.params["W"]
     delta = path_deltas(net)
     T0, T1 = min(net.x), max(net.x)
     H = net.H
     zero = sp.zeros(H, 1)
-    kept = {(t, s): d for (t, s), d in delta.items() if keep(t, s)}
-    da = {s: _sum([zero] + [d for (t, s2), d in kept.items() if s2 == s]) for s in range(T0, T1 + 1)}
+    kept = {(t, u): d for (t, u), d in delta.items() if keep(t, u)}
+    da = {u: _sum([zero] + [d for (t, u2), d in kept.items() if u2 == u]) for u in range(T0, T1 + 1)}
     steps = range(T0, T1 + 1)
     # the output layer's terms pass through no step of the recurrence: they belong to the pairs (t, t)
     do = {t: net.y_hat[t] - net.e[t] if keep(t, t) else sp.zeros(net.K, 1) for t in steps}
     grads = {
-        "U": _sum(da[s] * net.x[s].T for s in steps),
-        "W": _sum(da[s] * net.h[s - 1].T for s in steps),
-        "b": _sum(da[s] for s in steps),
+        "U": _sum(da[u] * net.x[u].T for u in steps),
+        "W": _sum(da[u] * net.h[u - 1].T for u in steps),
+        "b": _sum(da[u] for u in steps),
         "V": _sum(do[t] * net.h[t].T for t in steps),
         "c": _sum(do[t] for t in steps),
         "h0": W.T * da[T0],
@@ -313,41 +311,41 @@ def gradients_from_paths(net: UnrolledRNN, keep: Callable[[int, int], bool]) -> 
     return grads
 
 
-def truncated_bptt(net: UnrolledRNN, k: int) -> dict[str, sp.Matrix]:
-    """Truncated BPTT with k steps: keep the paths from L(t) to a(s) with t - s < k (equation 3.12)."""
-    return gradients_from_paths(net, lambda t, s: t - s < k)
+def truncated_bptt(net: UnrolledRNN, tau: int) -> dict[str, sp.Matrix]:
+    """Truncated BPTT with truncation length tau: keep the paths from L(t) to a(u) with t - u < tau (eq. 3.12)."""
+    return gradients_from_paths(net, lambda t, u: t - u < tau)
 
 
-def dropped_terms(net: UnrolledRNN, k: int) -> dict[str, sp.Matrix]:
-    """What truncation with k steps drops: the paths with t - s >= k (full = truncated + dropped)."""
-    return gradients_from_paths(net, lambda t, s: t - s >= k)
+def dropped_terms(net: UnrolledRNN, tau: int) -> dict[str, sp.Matrix]:
+    """What truncation with length tau drops: the paths with t - u >= tau (full = truncated + dropped)."""
+    return gradients_from_paths(net, lambda t, u: t - u >= tau)
 
 
-def detached_loss_terms(net: UnrolledRNN, k: int) -> tuple[dict[int, sp.Expr], dict[sp.Symbol, sp.Expr]]:
-    """The definition of truncated BPTT by brute force: L(t) with h(t-k) held constant, for every t.
+def detached_loss_terms(net: UnrolledRNN, tau: int) -> tuple[dict[int, sp.Expr], dict[sp.Symbol, sp.Expr]]:
+    """The definition of truncated BPTT by brute force: L(t) with h(t-tau) held constant, for every t.
 
-    For t > k the term L(t) is rebuilt from fresh symbols ``hbar`` standing for h(t-k) (so ``sympy.diff``
-    sees no path through them), running steps t-k+1 ... t with the same parameters and inputs; for t <= k
+    For t > tau the term L(t) is rebuilt from fresh symbols ``hbar`` standing for h(t-tau) (so ``sympy.diff``
+    sees no path through them), running steps t-tau+1 ... t with the same parameters and inputs; for t <= tau
     the term is unchanged (its paths end at the leaf h(0)). Returns the terms and the substitution
-    ``{hbar symbol: expression of h(t-k)}`` that puts the held values back after differentiating.
+    ``{hbar symbol: expression of h(t-tau)}`` that puts the held values back after differentiating.
     """
     terms, back = {}, {}
     for t in range(1, net.T + 1):
-        if t <= k:
+        if t <= tau:
             terms[t] = net.L_t[t]
             continue
-        hbar = sp.Matrix([sp.Symbol(f"hbar{t}({t - k})[{i}]", real=True) for i in range(net.H)])
-        back.update(dict(zip(hbar, net.h[t - k])))
-        part = _unroll_from(net, hbar, t - k, t)
+        hbar = sp.Matrix([sp.Symbol(f"hbar{t}({t - tau})[{i}]", real=True) for i in range(net.H)])
+        back.update(dict(zip(hbar, net.h[t - tau])))
+        part = _unroll_from(net, hbar, t - tau, t)
         terms[t] = part
     return terms, back
 
 
-def _unroll_from(net: UnrolledRNN, h_start: sp.Matrix, s: int, t: int) -> sp.Expr:
-    """L(t) computed from the state ``h_start`` at time s through steps s+1 ... t of ``net``."""
+def _unroll_from(net: UnrolledRNN, h_start: sp.Matrix, u: int, t: int) -> sp.Expr:
+    """L(t) computed from the state ``h_start`` at time u through steps u+1 ... t of ``net``."""
     U, W, b, V, c = (net.params[k] for k in PARAM_KEYS)
     h = h_start
-    for r in range(s + 1, t + 1):
+    for r in range(u + 1, t + 1):
         h = (b + W * h + U * net.x[r]).applyfunc(Tanh)
     return cross_entropy(c + V * h, net.e[t])
 
@@ -366,87 +364,19 @@ def hidden_gradient_brute_force(net: UnrolledRNN, t: int) -> sp.Matrix:
     return grad.xreplace(dict(zip(g, net.h[t])))
 
 
-def truncated_brute_force(net: UnrolledRNN, k: int, names: Sequence[str] = GRAD_KEYS) -> dict[str, sp.Matrix]:
-    """Truncated BPTT by its definition: ``sympy.diff`` of the detached terms, then h(t-k) put back.
+def truncated_brute_force(net: UnrolledRNN, tau: int, names: Sequence[str] = GRAD_KEYS) -> dict[str, sp.Matrix]:
+    """Truncated BPTT by its definition: ``sympy.diff`` of the detached terms, then h(t-tau) put back.
 
     ``names`` selects the gradients; ``V`` and ``c`` do not enter the recurrence, so holding a state
     constant cannot change their derivatives, and leaving them out saves time.
     """
-    terms, back = detached_loss_terms(net, k)
+    terms, back = detached_loss_terms(net, tau)
     grads = brute_force(net, terms, names)
     return {name: G.applyfunc(lambda g: g.xreplace(back)) for name, G in grads.items()}
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # evaluating the shared graph: numbers (NumPy) and exact rationals
-
-
-def evaluate(
-    exprs: Sequence[sp.Expr],
-    values: Mapping[sp.Basic, object],
-    functions: Mapping[type, Callable],
-    *,
-    number: Callable | None = None,
-    memo: dict | None = None,
-):
-    """Evaluate SymPy expressions bottom-up, visiting every *distinct* subexpression once.
-
-    ``values`` maps each free symbol (or any subexpression, which is then not entered) to a number, an array
-    (arrays broadcast: pass one entry per batch sample) or any object with ``+``, ``*`` and ``**``;
-    ``functions`` maps the classes Tanh, Exp, Log, Sigmoid to callables. Numbers become ``int`` /
-    ``Fraction`` (so that exact arithmetic stays exact) and floats ``float``, unless ``number`` converts them.
-    ``memo`` (a dict, filled in place) carries results over to a later call with the same ``values``.
-    """
-    if memo is None:
-        memo = {}
-    memo.update(values)
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
-
-    def ev(e):
-        try:
-            return memo[e]
-        except KeyError:
-            pass
-        if e.is_Number and number is not None:
-            v = number(e)
-        elif e.is_Integer:
-            v = int(e)
-        elif e.is_Rational:
-            v = Fraction(int(e.p), int(e.q))
-        elif e.is_Number:
-            v = float(e)
-        elif e.is_Add:
-            args = e.args
-            v = ev(args[0])
-            for a in args[1:]:
-                v = v + ev(a)
-        elif e.is_Mul:
-            args = e.args
-            v = ev(args[0])
-            for a in args[1:]:
-                v = v * ev(a)
-        elif e.is_Pow:
-            base, ex = e.args
-            if not ex.is_Integer:
-                raise TypeError(f"evaluate handles integer powers only, got {e}")
-            n = int(ex)
-            bv = ev(base)
-            if n >= 0:
-                v = bv**n
-            elif isinstance(bv, (int, Fraction)):
-                v = Fraction(1) / bv ** (-n)  # stays exact
-            else:
-                v = 1.0 / bv ** (-n)
-        elif type(e) in functions:
-            v = functions[type(e)](ev(e.args[0]))
-        elif e.is_Symbol:
-            raise KeyError(f"no value given for the symbol {e}")
-        else:
-            raise TypeError(f"evaluate cannot handle {type(e).__name__}: {e}")
-        memo[e] = v
-        return v
-
-    return [ev(sp.sympify(e)) for e in exprs]
 
 
 def node_atoms(net: UnrolledRNN) -> dict[sp.Expr, sp.Symbol]:
@@ -504,58 +434,6 @@ def _polynomial_ring(net: UnrolledRNN):
         memo.update({node: memo[atom] for node, atom in atoms.items()})
         net.poly_cache = (R, memo, lambda e: R(sp.QQ.from_sympy(e)))
     return net.poly_cache
-
-
-def _flat(x) -> list:
-    if isinstance(x, sp.MatrixBase):
-        return list(x)
-    if isinstance(x, Mapping):
-        return [e for v in x.values() for e in _flat(v)]
-    if isinstance(x, (list, tuple)):
-        return [e for item in x for e in _flat(item)]
-    return [x]
-
-
-def exact_agreement(lhs, rhs, inputs: Iterable[sp.Symbol], points: int = 3, seed: int = 0) -> int:
-    """The check of :func:`gentle_rnn.symbolic.core.exact_agreement`, evaluated over the shared graph.
-
-    Every input gets a random rational value and every distinct function node (identified by the exact
-    value of its argument) its own random rational value; both sides are evaluated in exact ``Fraction``
-    arithmetic and must be *equal*. Both sides are rational functions of the inputs and of the node values
-    (they come from the same derivative rules), so equality at random points certifies the formal identity
-    up to a vanishing probability (Schwartz-Zippel); no floating-point tolerance is involved.
-    ``core.exact_agreement`` does the same through ``lambdify``, which walks the expanded tree: at
-    (D, H, K, T) = (2, 3, 4, 3) that walk alone takes many seconds, this evaluation well under one.
-
-    Returns the number of entries checked; raises ``AssertionError`` naming the first entry that differs.
-    """
-    inputs = list(inputs)
-    lhs_flat, rhs_flat = _flat(lhs), _flat(rhs)
-    if len(lhs_flat) != len(rhs_flat):
-        raise ValueError(f"lhs has {len(lhs_flat)} entries but rhs has {len(rhs_flat)}")
-    rng = random.Random(seed)
-    for _ in range(points):
-        node_values: dict[tuple[str, Fraction], Fraction] = {}
-
-        def node(kind: str, positive: bool):
-            def value(arg):
-                key = (kind, Fraction(arg))
-                if key not in node_values:
-                    lo = 1 if positive else -29
-                    node_values[key] = Fraction(rng.randint(lo, 29) or 1, rng.randint(1, 31))
-                return node_values[key]
-
-            return value
-
-        functions = {Tanh: node("tanh", False), Sigmoid: node("sigmoid", True), Exp: node("exp", True),
-                     Log: node("log", False)}
-        point = {s: Fraction(rng.randint(-40, 40), rng.randint(1, 17)) for s in inputs}
-        both = evaluate(lhs_flat + rhs_flat, point, functions)
-        left, right = both[: len(lhs_flat)], both[len(lhs_flat):]
-        for i, (a, b) in enumerate(zip(left, right)):
-            if a != b:
-                raise AssertionError(f"entry {i} differs at a random rational point: {a} != {b}")
-    return len(lhs_flat)
 
 
 NUMPY_FUNCTIONS = {Tanh: np.tanh, Exp: np.exp, Log: np.log,
