@@ -15,7 +15,7 @@ import os
 import sys
 
 # One thread for NumPy's BLAS: the variables must be set before NumPy is imported to take effect.
-_NUMPY_IMPORTED_BEFORE = "numpy" in sys.modules
+_NUMPY_IMPORTED_BEFORE = "numpy" in sys.modules and os.environ.get("OPENBLAS_NUM_THREADS") != "1"
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
