@@ -90,11 +90,7 @@ def softmax_cross_entropy(o: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarr
     lead = " ".join(f"N{i}" for i in range(o_arr.ndim - 1))
     o = s.array("o", o, f"{lead} K")
     y = s.targets("y", y, lead, s.dims["K"])
-    shifted = o - o.max(axis=-1, keepdims=True)  # (..., K), the shift proven harmless in building_blocks
-    e = np.exp(shifted)  # (..., K), one exp for both the loss and the gradient
-    total = e.sum(axis=-1, keepdims=True)  # (..., 1)
-    picked = np.take_along_axis(shifted, y[..., None], axis=-1)  # (..., 1) the shifted logit of the label
-    loss = (np.log(total) - picked).sum()  # sum of -log softmax(o)[y]
-    do = e / total  # (..., K) softmax(o)
-    np.put_along_axis(do, y[..., None], np.take_along_axis(do, y[..., None], axis=-1) - 1.0, axis=-1)  # - onehot(y)
-    return float(loss), do  # (softmax-ce)
+    logp = log_softmax(o)  # (..., K)
+    loss = -np.take_along_axis(logp, y[..., None], axis=-1).sum()
+    do = np.exp(logp) - onehot(y, o.shape[-1])  # (softmax-ce)
+    return float(loss), do
