@@ -42,7 +42,7 @@ from sympy.core.expr import Expr
 
 from ..lstm import GATES, GRAD_KEYS, PARAM_KEYS
 from .core import Sigmoid, Tanh, matrix_symbols
-from .rnn import NUMPY_FUNCTIONS, cross_entropy, evaluate, exact_agreement, softmax
+from .rnn import NUMPY_FUNCTIONS, bind_batch, cross_entropy, evaluate, evaluate_on_batch, exact_agreement, softmax
 
 __all__ = [
     "GATES", "GRAD_KEYS", "PARAM_KEYS", "Cell", "UnrolledLSTM", "LSTMBPTT", "StepGrads", "parameter_symbols",
@@ -468,43 +468,6 @@ def numeric(net: UnrolledLSTM, exprs: Mapping[str, sp.Matrix], params: Mapping[s
     comes back per sample: (B, rows) for a column, (B, rows, cols) otherwise. The weight matrices (keys
     starting with U, W, V) count as matrices even when they have one column.
     """
-    if not net.symbolic_targets:
-        raise ValueError("numeric needs a network built with symbolic targets (unroll(..., y=None))")
-    x, y = np.asarray(x, float), np.asarray(y)
-    h0, s0 = np.asarray(h0, float), np.asarray(s0, float)
-    T, B, _ = x.shape
-    if T != net.T:
-        raise ValueError(f"x has T = {T} steps but the network has {net.T}")
-    values: dict[sp.Symbol, object] = {}
-    for k in PARAM_KEYS:
-        arr = np.asarray(params[k], float).reshape(net.params[k].shape)
-        values.update({v: float(a) for v, a in zip(net.params[k], arr.ravel())})
-    for i in range(net.H):
-        values[net.h0[i]] = h0[:, i]
-        values[net.s0[i]] = s0[:, i]
-    for t in range(1, T + 1):
-        for i, v in enumerate(net.x[t]):
-            values[v] = x[t - 1, :, i]
-        for k, v in enumerate(net.e[t]):
-            values[v] = (y[t - 1] == k).astype(float)
-    names = list(exprs)
-    flat = [e for n in names for e in exprs[n]]
-    out = evaluate(flat, values, NUMPY_FUNCTIONS)
-    per_sample = np.stack([np.broadcast_to(np.asarray(v, float), (B,)) for v in out])  # (entries, B)
-    result, i = {}, 0
-    for n in names:
-        M = exprs[n]
-        block = per_sample[i : i + M.rows * M.cols]  # (rows * cols, B)
-        i += M.rows * M.cols
-        column = M.cols == 1 and not (n in PARAM_KEYS and n[0] in "UWV")  # U_z is a matrix even when D = 1
-        if not batch_sum:
-            result[n] = block.T.reshape((B, M.rows) if column else (B, M.rows, M.cols)).copy()
-        elif n == "loss":
-            result[n] = float(block.sum())
-        elif n in ("h0", "s0"):
-            result[n] = block.T.copy()  # (B, H)
-        elif column:
-            result[n] = block.sum(axis=1)  # (rows,)
-        else:
-            result[n] = block.sum(axis=1).reshape(M.rows, M.cols)
-    return result
+    values, B = bind_batch(net, PARAM_KEYS, params, x, y, [(net.h0, h0), (net.s0, s0)])
+    matrix_keys = [k for k in PARAM_KEYS if k[0] in "UWV"]  # U_z is a matrix even when D = 1
+    return evaluate_on_batch(exprs, values, B, batch_sum=batch_sum, state_keys=("h0", "s0"), matrix_keys=matrix_keys)

@@ -461,23 +461,45 @@ def numeric(
     key ``"h0"`` as (B, H), one row per sample (each sample has its own initial state). With
     ``batch_sum=False`` every entry comes back per sample: (B, rows) for a column, (B, rows, cols) otherwise.
     """
+    values, B = bind_batch(net, PARAM_KEYS, params, x, y, [(net.h0, h0)])
+    return evaluate_on_batch(exprs, values, B, batch_sum=batch_sum, state_keys=("h0",))
+
+
+def bind_batch(net, param_keys: Sequence[str], params: Mapping[str, np.ndarray], x, y, states) -> tuple[dict, int]:
+    """Symbol -> value for a NumPy batch: parameters as floats, inputs, one-hot targets and initial states
+    (``states``: pairs of a symbol column and its (B, H) array) as vectors of the B per-sample values.
+
+    Shared by the RNN's and the LSTM's ``numeric``; ``net`` must be built with symbolic targets.
+    """
     if not net.symbolic_targets:
         raise ValueError("numeric needs a network built with symbolic targets (unroll(..., y=None))")
-    x, y, h0 = np.asarray(x, float), np.asarray(y), np.asarray(h0, float)
+    x, y = np.asarray(x, float), np.asarray(y)
     T, B, _ = x.shape
     if T != net.T:
         raise ValueError(f"x has T = {T} steps but the network has {net.T}")
     values: dict[sp.Symbol, object] = {}
-    for k in PARAM_KEYS:
+    for k in param_keys:
         arr = np.asarray(params[k], float).reshape(net.params[k].shape)
         values.update({s: float(v) for s, v in zip(net.params[k], arr.ravel())})
-    for i, s in enumerate(net.h0):
-        values[s] = h0[:, i]
+    for symbols, state in states:
+        state = np.asarray(state, float)
+        for i, s in enumerate(symbols):
+            values[s] = state[:, i]
     for t in range(1, T + 1):
         for i, s in enumerate(net.x[t]):
             values[s] = x[t - 1, :, i]
         for k, s in enumerate(net.e[t]):
             values[s] = (y[t - 1] == k).astype(float)
+    return values, B
+
+
+def evaluate_on_batch(exprs: Mapping[str, sp.Matrix], values: Mapping, B: int, *, batch_sum: bool,
+                      state_keys: Sequence[str], matrix_keys: Sequence[str] = ()) -> dict[str, np.ndarray]:
+    """Evaluate named matrices of expressions on a bound batch (see :func:`numeric` for the output shapes).
+
+    ``state_keys`` come back per sample even with ``batch_sum``; ``matrix_keys`` keep their matrix shape
+    when they have a single column.
+    """
     names = list(exprs)
     flat = [e for n in names for e in exprs[n]]
     out = evaluate(flat, values, NUMPY_FUNCTIONS)
@@ -487,13 +509,14 @@ def numeric(
         M = exprs[n]
         block = per_sample[i : i + M.rows * M.cols]  # (rows * cols, B)
         i += M.rows * M.cols
+        column = M.cols == 1 and n not in matrix_keys
         if not batch_sum:
-            result[n] = block.T.reshape((B, M.rows) if M.cols == 1 else (B, M.rows, M.cols)).copy()
+            result[n] = block.T.reshape((B, M.rows) if column else (B, M.rows, M.cols)).copy()
         elif n == "loss":
             result[n] = float(block.sum())
-        elif n == "h0":
+        elif n in state_keys:
             result[n] = block.T.copy()  # (B, H)
-        elif M.cols == 1:
+        elif column:
             result[n] = block.sum(axis=1)  # (rows,)
         else:
             result[n] = block.sum(axis=1).reshape(M.rows, M.cols)
