@@ -6,13 +6,18 @@ import functools
 import http.server
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 import threading
+import urllib.parse
+import xml.etree.ElementTree as ET
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +32,13 @@ def built_site(tmp_path_factory):
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"mkdocs build --strict failed:\n{log[-6000:]}"
     return site_dir, log
+
+
+def sitemap_pages(site_dir: pathlib.Path, base: str) -> list[str]:
+    """Every page URL of the built site, read from its sitemap.xml (never listed by hand), under ``base``."""
+    root = ET.parse(site_dir / "sitemap.xml").getroot()
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    return [base + urllib.parse.urlsplit(loc.text.strip()).path for loc in root.findall("s:url/s:loc", ns)]
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -45,3 +57,26 @@ def site_server(built_site):
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for every browser test of the session (Playwright drives it; it never
+    downloads a browser). Outside CI a missing Chromium skips; under CI it fails."""
+    if not CHROMIUM:
+        message = "no Chromium found: install Debian's package with `apt-get install chromium` (or set CHROMIUM=/path)"
+        if IN_CI:
+            pytest.fail(message + " -- under CI a missing browser is a failure")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage"],
+        )
+        yield browser
+        browser.close()

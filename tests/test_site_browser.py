@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import os
 import pathlib
-import shutil
 import time
 import urllib.parse
-import xml.etree.ElementTree as ET
 
 import pytest
 
+from tests.conftest import sitemap_pages
+
 pytestmark = pytest.mark.site
 
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 # Text found in the visible page, outside code and outside typeset math, that means TeX was left raw.
 RAW_TEX = ("$", "\\(", "\\)", "\\[", "\\]", "\\frac", "\\partial", "\\sum")
@@ -55,40 +53,9 @@ COLLECT_PAGE_STATE = r"""
 """
 
 
-def _pages(site_dir: pathlib.Path, base: str) -> list[str]:
-    root = ET.parse(site_dir / "sitemap.xml").getroot()
-    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    urls = []
-    for loc in root.findall("s:url/s:loc", ns):
-        path = urllib.parse.urlsplit(loc.text.strip()).path
-        urls.append(base + path)
-    return urls
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        message = "no Chromium found: install Debian's package with `apt-get install chromium` (or set CHROMIUM=/path)"
-        if IN_CI:
-            pytest.fail(message + " -- under CI a missing browser is a failure")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage"],
-        )
-        yield browser
-        browser.close()
-
-
 def test_sitemap_lists_the_pages(built_site, site_server):
     site_dir, _ = built_site
-    pages = _pages(site_dir, site_server)
+    pages = sitemap_pages(site_dir, site_server)
     assert len(pages) >= 5
     assert any(p.endswith("/derivations/building_blocks/") for p in pages)
 
@@ -98,7 +65,7 @@ def test_every_page_typesets_and_stays_local(built_site, site_server, browser):
     local = urllib.parse.urlsplit(site_server).netloc
     problems: dict[str, list[str]] = {}
     total_math = 0
-    for url in _pages(site_dir, site_server):
+    for url in sitemap_pages(site_dir, site_server):
         context = browser.new_context()
         page = context.new_page()
         issues: list[str] = []
