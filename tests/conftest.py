@@ -80,3 +80,11 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+def wait_for_math(page, timeout_ms: int = 60_000) -> None:
+    """Wait until the formulas on the current page are typeset (one definition for every browser test).
+
+    Today MathJax typesets in the browser and marks ``<html data-mathjax="typeset">`` when it is done.
+    """
+    page.wait_for_function("document.documentElement.dataset.mathjax === 'typeset'", timeout=timeout_ms)

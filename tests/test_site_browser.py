@@ -18,7 +18,7 @@ import urllib.parse
 
 import pytest
 
-from tests.conftest import sitemap_pages
+from tests.conftest import sitemap_pages, wait_for_math
 
 pytestmark = pytest.mark.site
 
@@ -92,7 +92,7 @@ def test_every_page_typesets_and_stays_local(built_site, site_server, browser):
 
         page.goto(url, wait_until="load")
         try:
-            page.wait_for_function("document.documentElement.dataset.mathjax === 'typeset'", timeout=60_000)
+            wait_for_math(page)
         except Exception:
             issues.append("MathJax did not finish typesetting within 60 s")
         page.wait_for_load_state("networkidle")
@@ -117,7 +117,7 @@ def test_instant_navigation_typesets_the_next_page(built_site, site_server, brow
     """Material swaps pages without a reload; the math on the page we navigate to must be typeset too."""
     page = browser.new_page()
     page.goto(site_server + "/", wait_until="load")
-    page.wait_for_function("document.documentElement.dataset.mathjax === 'typeset'", timeout=60_000)
+    wait_for_math(page)
     page.click("a[href$='derivations/building_blocks/']")
     page.wait_for_url("**/derivations/building_blocks/")
     page.wait_for_function(
@@ -137,7 +137,7 @@ def test_home_page_weight_and_typeset_time(built_site, site_server, browser):
     page.on("response", lambda r: sizes.append(len(r.body()) if r.ok else 0))
     start = time.perf_counter()
     page.goto(site_server + "/", wait_until="load")
-    page.wait_for_function("document.documentElement.dataset.mathjax === 'typeset'", timeout=60_000)
+    wait_for_math(page)
     typeset = time.perf_counter() - start
     page.wait_for_load_state("networkidle")
     print(f"\nhome page: {len(sizes)} responses, {sum(sizes) / 1024:.0f} KiB, MathJax typeset after {typeset * 1000:.0f} ms")
