@@ -73,7 +73,7 @@ class Report:
                          + self.message)
             if self.status == "not-implemented":
                 lines += ["", "Write the missing part, then run the same command again."]
-            return "\n".join(lines) + "\n"
+            return "\n".join(_wrap(line) for line in lines) + "\n"
         lines.append(f"Compared with the SymPy derivation at {len(self.problems)} tiny sizes:")
         lines += [f"  {p}" for p in self.problems]
         lines += ["", f"  {'quantity':<10} {'eq.':<8} {'verdict':<8} {'rel. error vs SymPy':>20}   "
@@ -86,7 +86,7 @@ class Report:
         lines.append("")
         if self.status == "right":
             lines.append("Everything is right: the loss and every gradient agree with the derivation.")
-            return "\n".join(lines) + "\n"
+            return "\n".join(_wrap(line) for line in lines) + "\n"
         lines.append(f"Wrong: {', '.join(self.wrong)}.")
         if self.where:
             lines += ["", "Where: " + self.where]

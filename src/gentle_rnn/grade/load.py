@@ -105,7 +105,7 @@ def call(fn, args: tuple, path: Path | None):
         with np.errstate(all="ignore"):
             return fn(*args)
     except NotImplementedError as exc:
-        raise NotImplementedYet(f"not implemented yet: {fn.__name__} raised NotImplementedError"
+        raise NotImplementedYet(f"{fn.__name__} raised NotImplementedError"
                                 + (f" ({exc})" if str(exc) else "")) from None
     except Exception as exc:  # noqa: BLE001
         raise GradeError(f"your {fn.__name__} raised {_describe(exc, path)}") from None
