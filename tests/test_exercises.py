@@ -1,5 +1,6 @@
 """The exercise skeletons (docs/exercises/*.py): as shipped, each gets a clear "not implemented yet" report; with
-its blanks filled by our own backward passes, it grades as right.
+its blanks filled by our own backward passes (the package's functions), or by the worked solutions the pages show
+(tests/exercise_solutions.py), it grades as right.
 """
 
 from __future__ import annotations
@@ -54,11 +55,25 @@ SOLUTIONS = {
 }
 
 
-def _completed(tmp_path: Path, name: str) -> Path:
+SOLUTION_FILE = Path(__file__).resolve().parent / "exercise_solutions.py"
+#: skeleton -> the sections of exercise_solutions.py that fill its blanks, in order
+WORKED = {"dense_backward.py": ["dense"], "rnn_bptt.py": ["rnn", "rnn_truncated"], "lstm_backward.py": ["lstm"]}
+
+
+def _worked_body(section: str) -> str:
+    """The body of the function in a section of exercise_solutions.py (what goes into the blank)."""
+    text = SOLUTION_FILE.read_text()
+    m = re.search(rf"# --8<-- \[start:{section}\]\ndef [^\n]*\n(.*?)# --8<-- \[end:{section}\]", text, re.S)
+    assert m, f"no section {section} in {SOLUTION_FILE.name}"
+    return m.group(1)
+
+
+def _completed(tmp_path: Path, name: str, worked: bool = False) -> Path:
     source = (EXERCISES / name).read_text()
     blanks = BLANK.findall(source)
-    assert len(blanks) == len(SOLUTIONS[name]), f"{name}: {len(blanks)} blanks"
-    bodies = iter(SOLUTIONS[name])
+    solutions = [_worked_body(sec) for sec in WORKED[name]] if worked else SOLUTIONS[name]
+    assert len(blanks) == len(solutions), f"{name}: {len(blanks)} blanks"
+    bodies = iter(solutions)
     filled = BLANK.sub(lambda m: textwrap.indent(textwrap.dedent(next(bodies)).strip() + "\n", m.group(1)), source)
     path = tmp_path / name
     path.write_text(filled)
@@ -84,6 +99,12 @@ def test_skeleton_as_shipped_is_reported_not_implemented(name, model):
 @pytest.mark.parametrize(("name", "model"), _cases())
 def test_skeleton_completed_with_our_backward_pass_grades_right(tmp_path, name, model):
     report = grade(model, str(_completed(tmp_path, name)))
+    assert report.status == "right" and report.exit_code == EXIT_RIGHT, report.text()
+
+
+@pytest.mark.parametrize(("name", "model"), _cases())
+def test_skeleton_completed_with_the_worked_solution_grades_right(tmp_path, name, model):
+    report = grade(model, str(_completed(tmp_path, name, worked=True)))
     assert report.status == "right" and report.exit_code == EXIT_RIGHT, report.text()
 
 

@@ -105,8 +105,9 @@ def call(fn, args: tuple, path: Path | None):
         with np.errstate(all="ignore"):
             return fn(*args)
     except NotImplementedError as exc:
-        raise NotImplementedYet(f"{fn.__name__} raised NotImplementedError"
-                                + (f" ({exc})" if str(exc) else "")) from None
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f"{frames[-1].name} ({Path(frames[-1].filename).name}, line {frames[-1].lineno})" if frames else fn.__name__
+        raise NotImplementedYet(f"{where} raised NotImplementedError" + (f": {exc}" if str(exc) else "")) from None
     except Exception as exc:  # noqa: BLE001
         raise GradeError(f"your {fn.__name__} raised {_describe(exc, path)}") from None
 
