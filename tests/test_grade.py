@@ -51,6 +51,13 @@ def _variant_module(tmp_path, model: str, bug: str | None, hooks: bool = False) 
     return _module(tmp_path, source, f"learner_{model.replace('-', '_')}_{(bug or 'right').replace('-', '_')}")
 
 
+def _ours_edited(tmp_path, model: str, edit: str) -> str:
+    """A learner's module that returns our loss and gradients after one edit of the gradient dict ``g``."""
+    args = ", ".join(MODELS[model].signature)
+    return _module(tmp_path, f"from {OURS[model]} import loss_and_grads as ours\n"
+                             f"def loss_and_grads({args}):\n    L, g = ours({args})\n    {edit}\n    return L, g\n")
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # the variants without a bug are our implementation
 
@@ -155,14 +162,7 @@ def test_hooks_right_but_sums_wrong_says_the_mistake_is_after_them(tmp_path):
 
 
 def test_a_mistake_outside_the_catalogue_is_wrong_without_a_diagnosis(tmp_path):
-    path = _module(tmp_path, """
-        from gentle_rnn.rnn import loss_and_grads as ours
-        def loss_and_grads(params, x, y, h0):
-            L, g = ours(params, x, y, h0)
-            g["b"] = 2 * g["b"]
-            return L, g
-        """)
-    report = grade("rnn", path)
+    report = grade("rnn", _ours_edited(tmp_path, "rnn", 'g["b"] = 2 * g["b"]'))
     assert report.status == "wrong" and report.wrong == ["b"] and report.diagnoses == []
     assert "No classic mistake of the catalogue matches" in report.text()
 
@@ -196,64 +196,42 @@ def test_every_diagnosis_links_an_equation_anchor_that_exists(model, bug):
 # broken modules get a clear error, and the exit status says "not graded"
 
 
-def _error(tmp_path, model, source):
-    report = grade(model, _module(tmp_path, source))
+def _error(tmp_path, model, source=None, edit=None):
+    report = grade(model, _module(tmp_path, source) if edit is None else _ours_edited(tmp_path, model, edit))
     assert report.status == "error" and report.exit_code == EXIT_NOT_GRADED, report.text()
     assert report.text().startswith("Grading ") and "CANNOT GRADE: " in report.text()
     return report.message
 
 
-def test_syntax_error_names_the_line(tmp_path):
-    msg = _error(tmp_path, "rnn", "def loss_and_grads(params, x, y, h0):\n    return (1,\n\nx = = 2\n")
-    assert "does not load: syntax error" in msg and "line " in msg
-
-
-def test_import_error_is_reported(tmp_path):
-    msg = _error(tmp_path, "rnn", "import numpy_which_does_not_exist\n")
-    assert "does not load" in msg and "ModuleNotFoundError" in msg
-
-
-def test_missing_function_lists_what_the_module_defines(tmp_path):
-    msg = _error(tmp_path, "rnn", "def backward(params):\n    pass\n")
-    assert "defines no function loss_and_grads(params, x, y, h0)" in msg and "backward" in msg
-
-
-def test_wrong_signature_shows_the_expected_and_the_actual(tmp_path):
-    msg = _error(tmp_path, "lstm", "def loss_and_grads(params, x, y, h0):\n    pass\n")
-    assert "must accept the arguments (params, x, y, h0, s0)" in msg and "loss_and_grads(params, x, y, h0)" in msg
-
-
-def test_wrong_shape_names_the_gradient_and_its_shape(tmp_path):
-    msg = _error(tmp_path, "rnn", """
-        from gentle_rnn.rnn import loss_and_grads as ours
-        def loss_and_grads(params, x, y, h0):
-            L, g = ours(params, x, y, h0)
-            g["U"] = g["U"].T
-            return L, g
-        """)
-    assert "the gradient 'U' has shape (2, 3); it must have the shape of U, (3, 2) (it looks transposed)" in msg
+@pytest.mark.parametrize(("model", "source", "edit", "expected"), [
+    pytest.param("rnn", "def loss_and_grads(params, x, y, h0):\n    return (1,\n\nx = = 2\n", None,
+                 ["does not load: syntax error", "line "], id="syntax-error-names-the-line"),
+    pytest.param("rnn", "import numpy_which_does_not_exist\n", None,
+                 ["does not load", "ModuleNotFoundError"], id="import-error-is-reported"),
+    pytest.param("rnn", "def backward(params):\n    pass\n", None,
+                 ["defines no function loss_and_grads(params, x, y, h0)", "backward"],
+                 id="missing-function-lists-what-the-module-defines"),
+    pytest.param("lstm", "def loss_and_grads(params, x, y, h0):\n    pass\n", None,
+                 ["must accept the arguments (params, x, y, h0, s0)", "loss_and_grads(params, x, y, h0)"],
+                 id="wrong-signature-shows-the-expected-and-the-actual"),
+    pytest.param("rnn", None, 'g["U"] = g["U"].T',
+                 ["the gradient 'U' has shape (2, 3); it must have the shape of U, (3, 2) (it looks transposed)"],
+                 id="wrong-shape-names-the-gradient-and-its-shape"),
+])
+def test_broken_module_gets_a_clear_error(tmp_path, model, source, edit, expected):
+    msg = _error(tmp_path, model, source, edit)
+    for text in expected:
+        assert text in msg
 
 
 def test_missing_gradient_key_is_named(tmp_path):
-    msg = _error(tmp_path, "dense", """
-        from gentle_rnn.dense import loss_and_grads as ours
-        def loss_and_grads(params, x, y):
-            L, g = ours(params, x, y)
-            del g["x"]
-            return L, g
-        """)
+    msg = _error(tmp_path, "dense", edit='del g["x"]')
     assert "lacks the keys ['x']" in msg
 
 
 def test_not_a_pair_and_nan_are_reported(tmp_path):
     assert "must return a pair (loss, grads)" in _error(tmp_path, "dense", "def loss_and_grads(params, x, y):\n    return 1.0\n")
-    msg = _error(tmp_path, "dense", """
-        from gentle_rnn.dense import loss_and_grads as ours
-        def loss_and_grads(params, x, y):
-            L, g = ours(params, x, y)
-            g["b"] = g["b"] * float("nan")
-            return L, g
-        """)
+    msg = _error(tmp_path, "dense", edit='g["b"] = g["b"] * float("nan")')
     assert "'b' contains NaN" in msg
 
 
