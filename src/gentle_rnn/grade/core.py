@@ -203,7 +203,8 @@ def _localise(model: Model, hooks: dict, path, results, refs) -> str:
             for key in ("dh", "ds"):
                 if key in mine and relative_error(mine[key][t - 1], ref[key][t - 1]) > RIGHT_TOL:
                     symbol = "dL/dh" if key == "dh" else "dL/ds"
-                    later = (f"it agrees with the derivation at t = {t + 1} ... {d['T']} and departs at t = {t}"
+                    right = f"t = {t + 1}" if t + 1 == d["T"] else f"t = {d['T']} ... {t + 1}"
+                    later = (f"it agrees with the derivation at {right} and departs at t = {t}"
                              if t < d["T"] else f"it departs already at the last step, t = T = {t}")
                     return (f"your {symbol}(t) (from {'hidden' if key == 'dh' else 'cell'}_state_grads) goes "
                             f"wrong first at t = {t}, going backward from t = T: {later} "
@@ -229,7 +230,8 @@ def _smallest_T(model: Model, run) -> str:
             before = (f"at {shorter} everything is right, so the mistake is in what crosses from one step to the "
                       "one before") if T > 1 else "already wrong with a single step"
             return (f"the smallest sequence length at which something is wrong is T = {T} ({', '.join(wrong)}; "
-                    f"{before}). Define hidden_state_grads in your module to see the first wrong time step."
+                    f"{before}). Define {' and '.join(model.hooks)} in your module (same arguments, returning (T, B, H)) "
+                    "to see the first wrong time step."
                     if model.hooks else f"the smallest sequence length at which something is wrong is T = {T} "
                     f"({', '.join(wrong)}; {before}).")
     return "at every T = 1 ... 5 of the scan everything is right; it goes wrong only at the larger sizes above."
