@@ -1,4 +1,4 @@
-"""The command: ``python -m gentle_rnn.grade MODEL PATH`` (see :mod:`gentle_rnn.grade`)."""
+"""The command: ``python -m gentle_rnn.grade MODEL PATH`` (see `gentle_rnn.grade`)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """The catalogue of classic mistakes, as data.
 
-Each :class:`Mistake` is a small buggy variant of our own backward pass (the ``bug`` switch of
-:mod:`gentle_rnn.grade.variants`), a name, an explanation for the learner, and the equation it breaks
+Each `Mistake` is a small buggy variant of our own backward pass (the ``bug`` switch of
+`gentle_rnn.grade.variants`), a name, an explanation for the learner, and the equation it breaks
 (an anchor on the site). Its *signature test* is the same for every entry: the learner's loss and every
-gradient equal the variant's (relative error at most :data:`MATCH_TOL`) on every problem the grader poses.
+gradient equal the variant's (relative error at most `MATCH_TOL`) on every problem the grader poses.
 The tests grade every variant and check that it is diagnosed as itself and as nothing else.
 """
 
@@ -20,7 +20,7 @@ MATCH_TOL = 1e-8
 
 @dataclass(frozen=True)
 class Mistake:
-    """One classic mistake: ``bug`` (the switch in :mod:`~gentle_rnn.grade.variants`), its name for the
+    """One classic mistake: ``bug`` (the switch in `gentle_rnn.grade.variants`), its name for the
     learner, what goes wrong and how to fix it, and the equation (page, anchor id, label) it breaks."""
 
     bug: str

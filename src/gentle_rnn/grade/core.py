@@ -1,8 +1,8 @@
 """Grading: call the learner's function on tiny problems, compare with SymPy and finite differences, localise
 the first wrong quantity, and name the mistake when it is a classic one.
 
-What counts as right: the loss and every gradient within :data:`RIGHT_TOL` relative error (``max|a - b|``
-over the largest entry, :func:`gentle_rnn.gradcheck.relative_error`) of the symbolic reference at every
+What counts as right: the loss and every gradient within `RIGHT_TOL` relative error (``max|a - b|``
+over the largest entry, `gentle_rnn.gradcheck.relative_error`) of the symbolic reference at every
 problem. The finite differences (centred, step 1e-6, at the first and smallest problem) are of the learner's
 *own* loss; they show whether the gradients are at least consistent with the loss the function returns (they
 are not, for example, when the loss is a mean and the gradients a sum).
@@ -46,7 +46,7 @@ class Quantity:
 
 @dataclass
 class Report:
-    """Everything the grader found; :meth:`text` is what the command prints."""
+    """Everything the grader found; `text` is what the command prints."""
 
     model: str
     target: str

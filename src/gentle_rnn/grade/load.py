@@ -1,7 +1,7 @@
 """Loading the learner's module and calling its function, with an error a learner can act on for each failure.
 
-Every failure is a :class:`GradeError` whose message says what went wrong, where (file and line) and what
-was expected; :class:`NotImplementedYet` marks a skeleton whose backward pass is still to be written.
+Every failure is a `GradeError` whose message says what went wrong, where (file and line) and what
+was expected; `NotImplementedYet` marks a skeleton whose backward pass is still to be written.
 """
 
 from __future__ import annotations

@@ -1,15 +1,15 @@
 """What the grader asks of each model: the function, its problems and the symbolic reference answers.
 
-A :class:`Model` names the function the learner writes (the same signature as ours), the gradient keys it
+A `Model` names the function the learner writes (the same signature as ours), the gradient keys it
 must return, the optional hooks it may expose for localising a mistake in time, and how to pose problems:
 tiny, unequal sizes (D, H, K all different, T >= 3) with random parameters, inputs and targets. The reference
 answers come from SymPy:
 
-* dense: ``sympy.diff`` of the symbolic loss of one example (:mod:`gentle_rnn.symbolic.dense`'s network with
+* dense: ``sympy.diff`` of the symbolic loss of one example (`gentle_rnn.symbolic.dense`'s network with
   a symbolic one-hot target), lambdified and evaluated on the batch;
 * rnn, rnn-truncated, lstm: the backward pass in matrix form built on the unrolled SymPy network
-  (:func:`gentle_rnn.symbolic.rnn.bptt`, :func:`~gentle_rnn.symbolic.rnn.truncated_bptt`,
-  :func:`gentle_rnn.symbolic.lstm.bptt`), evaluated on the batch. The derivations prove these equal to
+  (`gentle_rnn.symbolic.rnn.bptt`, `gentle_rnn.symbolic.rnn.truncated_bptt`,
+  `gentle_rnn.symbolic.lstm.bptt`), evaluated on the batch. The derivations prove these equal to
   brute-force ``sympy.diff`` of the unrolled loss (``derivations/rnn_bptt.py``, ``derivations/lstm_bptt.py``).
 """
 

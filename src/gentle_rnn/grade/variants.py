@@ -1,8 +1,8 @@
 """Our backward passes once more, written plainly, with a switch for each classic mistake.
 
-The grader's catalogue (:mod:`gentle_rnn.grade.catalogue`) names a mistake by the ``bug`` string that makes
-these functions commit it. With ``bug=None`` each function computes exactly what :mod:`gentle_rnn.dense`,
-:mod:`gentle_rnn.rnn` and :mod:`gentle_rnn.lstm` compute (``tests/test_grade.py`` checks it); with a bug it
+The grader's catalogue (`gentle_rnn.grade.catalogue`) names a mistake by the ``bug`` string that makes
+these functions commit it. With ``bug=None`` each function computes exactly what `gentle_rnn.dense`,
+`gentle_rnn.rnn` and `gentle_rnn.lstm` compute (``tests/test_grade.py`` checks it); with a bug it
 computes what a learner who made that mistake gets. Written for clarity at tiny sizes (one loss term at a time
 in the RNN, one gate at a time in the LSTM), not for speed.
 
@@ -72,7 +72,7 @@ def _scale(bug, L, grads, n):
 
 
 def dense(params, x, y, bug=None):
-    """``gentle_rnn.dense.loss_and_grads`` (keys U b V c x), or with one of :data:`DENSE_BUGS`."""
+    """``gentle_rnn.dense.loss_and_grads`` (keys U b V c x), or with one of `DENSE_BUGS`."""
     _check_bug(bug, DENSE_BUGS)
     U, b, V, c = (np.asarray(params[k], float) for k in ("U", "b", "V", "c"))
     a = x @ U.T + b  # (B, H)   (1.1)
@@ -91,8 +91,8 @@ def dense(params, x, y, bug=None):
 
 
 def rnn(params, x, y, h0, truncate=None, bug=None):
-    """``gentle_rnn.rnn.loss_and_grads`` (keys U W b V c h0), or with one of :data:`RNN_BUGS` or
-    :data:`TRUNCATION_BUGS`.
+    """``gentle_rnn.rnn.loss_and_grads`` (keys U W b V c h0), or with one of `RNN_BUGS` or
+    `TRUNCATION_BUGS`.
 
     The backward pass follows each loss term L(t) back on its own (equation (3.11)): its share enters at h(t),
     goes through tanh' into a(t), and through W^T to h(t-1), for as many steps as the truncation keeps (all of
@@ -157,7 +157,7 @@ def rnn(params, x, y, h0, truncate=None, bug=None):
 
 
 def lstm(params, x, y, h0, s0, bug=None):
-    """``gentle_rnn.lstm.loss_and_grads`` (keys U_* W_* b_* V c h0 s0), or with one of :data:`LSTM_BUGS`."""
+    """``gentle_rnn.lstm.loss_and_grads`` (keys U_* W_* b_* V c h0 s0), or with one of `LSTM_BUGS`."""
     _check_bug(bug, LSTM_BUGS)
     P = {k: np.asarray(v, float) for k, v in params.items()}
     T, B, _ = x.shape
