@@ -11,8 +11,9 @@ and the derivation page gets a visible download box under its title with both li
 that runs the derivation in a clone of the repository. The links are written with the final URLs
 (``File.url_relative_to``), so the link test of ``tests/test_site_build.py`` resolves them like any other.
 
-Registered in ``mkdocs.yml`` after ``hooks/site.py``: the box is added to the finished page in
-``on_post_page``, after site.py has cleaned the notebook page and rewritten its links.
+Registered in ``mkdocs.yml`` after ``hooks/site.py`` and before ``hooks/math.py``: the box is added to the
+finished page in ``on_post_page``, after site.py has cleaned the notebook page and rewritten its links, and
+before math.py takes the page (which, for a page it typesets anew, writes the HTML it was handed).
 """
 
 from __future__ import annotations
