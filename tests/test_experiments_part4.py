@@ -155,7 +155,22 @@ def test_lag_experiment_shows_what_the_page_says(lag_result):
     assert orth[1.0]["max"][T] < 1.0, "lambda_1 = 1: the bound says <= 1, the measured norms are below it"
     assert orth[2.0]["median"][T] > 1.0, "lambda_1 = 2, orthogonal: the gradient does grow ..."
     assert orth[2.0]["max"][T] < 1e-6 * orth[2.0]["bound"][T], "... but far less than the bound 2^T"
+    assert orth[2.0]["max"][T] < 1e5, "... by a few orders of magnitude at most"
     assert gauss[2.0]["median"][T] < 1.0, "lambda_1 = 2, gaussian: it even shrinks"
+
+
+def test_loss_slice_shows_what_the_page_says():
+    """Figure 2 (a): below lambda = 1.5 the norm hardly changes (within a factor 2.5, against orders of magnitude
+    beyond); at T = 40 it reaches about 10^6 (within half a decade), at T = 10 a few hundred."""
+    peak = {}
+    for T in (10, 40):
+        sl = part4.loss_slice(part4.CLIP_FULL, T=T)
+        lam, norm = np.asarray(sl["lambda"]), np.asarray(sl["grad_norm"])
+        below = norm[lam < 1.5]
+        assert below.max() < 2.5 * below.min(), f"T = {T}: below lambda = 1.5 the norm hardly changes"
+        peak[T] = norm.max()
+    assert 10**5.5 < peak[40] < 10**6.5, f"T = 40: about 10^6, got {peak[40]:.3g}"
+    assert 100 <= peak[10] < 1000, f"T = 10: a few hundred, got {peak[10]:.3g}"
 
 
 def test_loss_slice_gradient_norm_grows_with_lambda_and_with_the_lag():
