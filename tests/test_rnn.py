@@ -92,17 +92,21 @@ def test_hidden_state_grads_match_symbolic_dh_eq_3_3(size):
 
 
 def test_backward_accepts_any_gradient_of_the_hidden_states():
-    # backward() is the recurrence alone: fed the output layer's share it reproduces loss_and_grads
+    """backward() is the recurrence alone: fed dh_out = G, any array, it returns the gradients of
+    f = sum_t sum_b G(t) . h(t), checked here by centred finite differences of f (independent of BPTT), and
+    dh against the definition of the total gradient written as a double loop (the helper below, tau = T)."""
     size = SIZES[1]
     params, x, y, h0 = ref.problem(size)
+    G = np.random.default_rng(11).normal(size=(size[3], size[4], size[1]))  # (T, B, H)
     h = rnn.forward(params, x, h0)
-    _, do = readout.forward(params["V"], params["c"], h, y)
-    _, _, dh_out = readout.backward(params["V"], h, do)
-    grads, dh = rnn.backward(params, x, h0, h, dh_out)
-    _, full = rnn.loss_and_grads(params, x, y, h0)
+    grads, dh = rnn.backward(params, x, h0, h, G)
+    h0 = h0.copy()
+    f = lambda: float(np.sum(G * rnn.forward(params, x, h0)))  # noqa: E731
+    numeric = numerical_gradients(f, {"U": params["U"], "W": params["W"], "b": params["b"], "h0": h0})
     for name in ("U", "W", "b", "h0"):
-        assert_close(f"backward d{name}", grads[name], full[name], 1e-14)
-    assert_close("backward dh", dh, rnn.hidden_state_grads(params, x, y, h0), 1e-14)
+        assert_close(f"backward d{name} vs finite differences of sum(G * h)", grads[name], numeric[name], FD_TOL)
+    _, want_dh = _truncated_by_definition(params, x, h0, h, G, size[3])
+    assert_close("backward dh vs its definition", dh, want_dh, 1e-13)
 
 
 # ----------------------------------------------------------------------------------------------------------------
