@@ -198,16 +198,23 @@ def test_state_gradients_match_symbolic_dh_eq_5_9_and_ds_eq_5_10(size):
 
 
 def test_backward_accepts_any_gradient_of_the_hidden_states():
-    # backward() is the recurrence alone: fed the output layer's share it reproduces loss_and_grads
+    """backward() is the recurrence alone: fed dh_out = G, any array, it returns the gradients of
+    f = sum_t sum_b G(t) . h(t), checked by centred finite differences of f (independent of BPTT)."""
     size = SIZES[1]
     params, x, y, h0, s0 = problem(size)
-    h, _ = lstm.forward(params, x, h0, s0)
-    _, do = readout.forward(params["V"], params["c"], h, y)
-    _, _, dh_out = readout.backward(params["V"], h, do)
-    grads, dh, ds = lstm.backward(params, x, h0, s0, dh_out)
-    _, full = lstm.loss_and_grads(params, x, y, h0, s0)
-    for name in lstm.GRAD_KEYS[:12] + ("h0", "s0"):
-        assert_close(f"backward d{name}", grads[name], full[name], 1e-14)
+    D, H, K, T, B = size
+    G = np.random.default_rng(12).normal(size=(T, B, H))
+    grads, dh, ds = lstm.backward(params, x, h0, s0, G)
+    h0, s0 = h0.copy(), s0.copy()
+    f = lambda: float(np.sum(G * lstm.forward(params, x, h0, s0)[0]))  # noqa: E731
+    arrays = {k: params[k] for k in lstm.PARAM_KEYS if k not in ("V", "c")} | {"h0": h0, "s0": s0}
+    numeric = numerical_gradients(f, arrays)
+    for name, want in numeric.items():
+        assert_close(f"backward d{name} vs finite differences of sum(G * h)", grads[name], want, 1e-6)
+    # fed the output layer's share, dh and ds are the totals of (5.9)-(5.10) (checked against SymPy above)
+    _, do = readout.forward(params["V"], params["c"], lstm.forward(params, x, h0, s0)[0], y)
+    _, _, dh_out = readout.backward(params["V"], lstm.forward(params, x, h0, s0)[0], do)
+    _, dh, ds = lstm.backward(params, x, h0, s0, dh_out)
     assert_close("backward dh", dh, lstm.hidden_state_grads(params, x, y, h0, s0), 1e-14)
     assert_close("backward ds", ds, lstm.cell_state_grads(params, x, y, h0, s0), 1e-14)
     with pytest.raises(ValueError, match="^dh_out"):
