@@ -302,7 +302,6 @@ for tau in (1, 2):
         srnn.prove_equal(truncated[name] + dropped[name], bp.grads[name], net)
     print(f"tau={tau}: (3.12) = sympy.diff with h(t-{tau}) held constant, and full = truncated + dropped: proven")
 for name in srnn.GRAD_KEYS:
-    assert srnn.dropped_terms(net, T)[name].is_zero_matrix, f"tau = T dropped a term of grad_{name}"
     srnn.prove_equal(srnn.truncated_bptt(net, T)[name], bp.grads[name], net)
 print(f"tau={T} (= T): nothing dropped, truncated = full: proven")
 

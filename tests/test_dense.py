@@ -122,6 +122,15 @@ def test_init_params_shapes_and_reproducible():
         np.testing.assert_array_equal(p1[k], p2[k])
 
 
+def test_init_params_draw_weights_with_standard_deviation_one_over_sqrt_fan_in():
+    # 120 000 and 30 000 draws: the sample standard deviation is within 0.4 and 0.8 percent of the true one
+    # (two standard errors), so 3 percent is far from chance and far below any other rule (1, 1/fan_in, ...)
+    p = dense.init_params(400, 300, 100, np.random.default_rng(1))
+    assert p["U"].std() == pytest.approx(1 / np.sqrt(400), rel=0.03), "U: 1/sqrt(D)"
+    assert p["V"].std() == pytest.approx(1 / np.sqrt(300), rel=0.03), "V: 1/sqrt(H)"
+    assert abs(p["U"].mean()) < 0.002 and not p["b"].any() and not p["c"].any()  # mean 0: SE 1.4e-4
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # bad input: ValueError naming the argument
 

@@ -198,16 +198,23 @@ def test_state_gradients_match_symbolic_dh_eq_5_9_and_ds_eq_5_10(size):
 
 
 def test_backward_accepts_any_gradient_of_the_hidden_states():
-    # backward() is the recurrence alone: fed the output layer's share it reproduces loss_and_grads
+    """backward() is the recurrence alone: fed dh_out = G, any array, it returns the gradients of
+    f = sum_t sum_b G(t) . h(t), checked by centred finite differences of f (independent of BPTT)."""
     size = SIZES[1]
     params, x, y, h0, s0 = problem(size)
-    h, _ = lstm.forward(params, x, h0, s0)
-    _, do = readout.forward(params["V"], params["c"], h, y)
-    _, _, dh_out = readout.backward(params["V"], h, do)
-    grads, dh, ds = lstm.backward(params, x, h0, s0, dh_out)
-    _, full = lstm.loss_and_grads(params, x, y, h0, s0)
-    for name in lstm.GRAD_KEYS[:12] + ("h0", "s0"):
-        assert_close(f"backward d{name}", grads[name], full[name], 1e-14)
+    D, H, K, T, B = size
+    G = np.random.default_rng(12).normal(size=(T, B, H))
+    grads, dh, ds = lstm.backward(params, x, h0, s0, G)
+    h0, s0 = h0.copy(), s0.copy()
+    f = lambda: float(np.sum(G * lstm.forward(params, x, h0, s0)[0]))  # noqa: E731
+    arrays = {k: params[k] for k in lstm.PARAM_KEYS if k not in ("V", "c")} | {"h0": h0, "s0": s0}
+    numeric = numerical_gradients(f, arrays)
+    for name, want in numeric.items():
+        assert_close(f"backward d{name} vs finite differences of sum(G * h)", grads[name], want, 1e-6)
+    # fed the output layer's share, dh and ds are the totals of (5.9)-(5.10) (checked against SymPy above)
+    _, do = readout.forward(params["V"], params["c"], lstm.forward(params, x, h0, s0)[0], y)
+    _, _, dh_out = readout.backward(params["V"], lstm.forward(params, x, h0, s0)[0], do)
+    _, dh, ds = lstm.backward(params, x, h0, s0, dh_out)
     assert_close("backward dh", dh, lstm.hidden_state_grads(params, x, y, h0, s0), 1e-14)
     assert_close("backward ds", ds, lstm.cell_state_grads(params, x, y, h0, s0), 1e-14)
     with pytest.raises(ValueError, match="^dh_out"):
@@ -383,3 +390,35 @@ def test_worked_example_tables_on_part_5_page_match_the_code():
     page = (ROOT / "docs" / "part-5-lstm.md").read_text()
     for name, table in (("forward", part5.forward_table()), ("backward", part5.backward_table())):
         assert table in page, f"the {name} table on the Part 5 page is not what the code computes:\n{table}"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# PyTorch's layout (no torch needed: the torch cross-check is in test_lstm_torch.py)
+
+
+def test_pytorch_layout_stacks_gates_in_pytorch_order():
+    """PyTorch's nn.LSTM stacks its gates i, f, g, o (input, forget, cell, output): in our letters g, f, z, q.
+    Every parameter gets distinct entries, so that any other order or a swapped kind (U for W) shows."""
+    rng = np.random.default_rng(0)
+    params = {k: rng.normal(size=v.shape) for k, v in lstm.init_params(2, 3, 4, rng=0).items()}
+    layout = lstm.pytorch_layout(params)
+    assert layout["weight_ih_l0"].shape == (12, 2) and layout["weight_hh_l0"].shape == (12, 3)
+    for k, gate in enumerate(("g", "f", "z", "q")):  # PyTorch's i, f, g, o, written out
+        rows = slice(3 * k, 3 * k + 3)
+        np.testing.assert_array_equal(layout["weight_ih_l0"][rows], params[f"U_{gate}"], err_msg=f"U_{gate}")
+        np.testing.assert_array_equal(layout["weight_hh_l0"][rows], params[f"W_{gate}"], err_msg=f"W_{gate}")
+        np.testing.assert_array_equal(layout["bias_ih_l0"][rows], params[f"b_{gate}"], err_msg=f"b_{gate}")
+    assert not layout["bias_hh_l0"].any()
+    np.testing.assert_array_equal(layout["weight"], params["V"])
+    np.testing.assert_array_equal(layout["bias"], params["c"])
+    with pytest.raises(ValueError, match="^params"):
+        lstm.pytorch_layout({k: v for k, v in params.items() if k != "c"})
+
+
+def test_init_params_scale_multiplies_every_weight_matrix():
+    """The same seed draws the same standard normals: scale 2 doubles every U_*, W_* and V exactly."""
+    one, two = lstm.init_params(3, 4, 5, rng=2, scale=1.0), lstm.init_params(3, 4, 5, rng=2, scale=2.0)
+    for k in [f"{kind}_{g}" for g in lstm.GATES for kind in ("U", "W")] + ["V"]:
+        np.testing.assert_allclose(two[k], 2 * one[k], rtol=1e-15, err_msg=f"{k} ignores scale")
+    big = lstm.init_params(50, 400, 60, rng=1, scale=2.0)
+    assert big["V"].std() == pytest.approx(2.0 / np.sqrt(400), rel=0.03), "V std is scale / sqrt(H)"

@@ -46,7 +46,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import readout
-from ._checks import Shapes, param_dict, positive_int
+from ._checks import Shapes, param_dict, positive_int, real_number
 from .functional import sigmoid_grad_from_output, tanh_grad_from_output
 
 #: The gates in the order in which the computation stacks them.
@@ -79,8 +79,7 @@ def init_params(
     ``V (K, H)``, ``c (K,)``, all float64.
     """
     D, H, K = positive_int("D", D), positive_int("H", H), positive_int("K", K)
-    if not np.isfinite(scale) or scale < 0:
-        raise ValueError(f"scale must be a finite number >= 0, got {scale!r}")
+    scale = real_number("scale", scale, minimum=0.0)
     if isinstance(forget_bias, bool) or not isinstance(forget_bias, (int, float)) or not np.isfinite(forget_bias):
         raise ValueError(f"forget_bias must be a finite number, got {forget_bias!r}")
     rng = np.random.default_rng(rng)

@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import readout
-from ._checks import Shapes, param_dict, positive_int
+from ._checks import Shapes, param_dict, positive_int, real_number
 from .functional import tanh, tanh_grad_from_output
 
 #: The parameter names, in the order used everywhere (dicts, tables, tests).
@@ -63,8 +63,7 @@ def init_params(D: int, H: int, K: int, rng=None, scale: float = 1.0) -> dict[st
     Returns ``{"U": (H, D), "W": (H, H), "b": (H,), "V": (K, H), "c": (K,)}``, all float64.
     """
     D, H, K = positive_int("D", D), positive_int("H", H), positive_int("K", K)
-    if not np.isfinite(scale) or scale < 0:
-        raise ValueError(f"scale must be a finite number >= 0, got {scale!r}")
+    scale = real_number("scale", scale, minimum=0.0)
     rng = np.random.default_rng(rng)
     return {
         "U": rng.normal(0.0, scale / np.sqrt(D), size=(H, D)),

@@ -1,8 +1,8 @@
 """Part 1's computed figure: the demonstration of :mod:`gentle_rnn.experiments.part1`, drawn from its result file.
 
 Training takes longer than a site build should, so the figure reads ``src/gentle_rnn/data/part1_demo.json``
-(written by ``python -m gentle_rnn.experiments.part1``; ``tests/test_experiments_part1.py`` checks that the code still
-reproduces it) and draws in well under a second.
+(written by ``python -m gentle_rnn.experiments.part1``; ``tests/test_experiments_part1.py`` checks the page's
+claims on it and on a fresh short run) and draws in well under a second.
 """
 
 from __future__ import annotations

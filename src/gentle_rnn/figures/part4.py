@@ -3,8 +3,8 @@
 Figures 1 and the loss slice of figure 2 are computed when the site is built (each well under a second,
 from :mod:`gentle_rnn.experiments.part4`); the training runs of figures 2 and 3 are read from the result files
 ``src/gentle_rnn/data/part4_clipping.json`` and ``part4_adding.json`` (written by
-``python -m gentle_rnn.experiments.part4``; ``tests/test_experiments_part4.py`` checks that the code still reproduces
-them). The timeline is drawn from the table :data:`TIMELINE`, which the page's history table repeats.
+``python -m gentle_rnn.experiments.part4``; ``tests/test_experiments_part4.py`` checks the page's claims on them
+and on fresh short runs). The timeline is drawn from the table :data:`TIMELINE`, which the page's history table repeats.
 """
 
 from __future__ import annotations
