@@ -381,5 +381,6 @@ def test_worked_example_tables_on_part_5_page_match_the_code():
     from gentle_rnn.figures import part5
 
     page = (ROOT / "docs" / "part-5-lstm.md").read_text()
-    for name, table in (("forward", part5.forward_table()), ("backward", part5.backward_table())):
+    for name, table in (("forward", part5.forward_table()), ("backward", part5.backward_table()),
+                        ("gradient", part5.gradient_table())):
         assert table in page, f"the {name} table on the Part 5 page is not what the code computes:\n{table}"
