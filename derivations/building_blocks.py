@@ -25,7 +25,7 @@ from gentle_rnn.symbolic.blocks import a
 #
 # $$ \tanh'(a) = 1 - \tanh^2(a) = 1 - h^2 . \tag{tanh'} $$
 #
-# That matters for back propagation: the forward pass has already stored $h$, so the backward pass needs no
+# That matters for backpropagation: the forward pass has already stored $h$, so the backward pass needs no
 # second call to $\tanh$.
 
 # %%

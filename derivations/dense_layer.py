@@ -13,7 +13,7 @@
 # %% [markdown]
 # # Derivation: the gradients of a densely connected layer
 #
-# Part 1 ([Why do we need RNN?](../part-1-why-rnn.md)) recaps forward and back propagation through a densely
+# Part 1 ([Why do we need RNN?](../part-1-why-rnn.md)) recaps forward propagation and backpropagation through a densely
 # connected layer (DCL). This script proves every gradient that page states. The network is one hidden
 # layer and a softmax output layer, in the letters the simple RNN uses from Part 2 on:
 #

@@ -11,7 +11,7 @@
 # ---
 
 # %% [markdown]
-# # Derivation: the LSTM's forward and back propagation
+# # Derivation: the LSTM's forward propagation and backpropagation
 #
 # Part 5 ([LSTM and its back propagation](../part-5-lstm.md)) states every gradient of the LSTM. This script
 # proves them. The model, with $\odot$ the elementwise product and the letters of the

@@ -183,7 +183,7 @@ TIMELINE = [
     (1958, "Rosenblatt:\nthe perceptron", "event", 1.0),
     (1969, "Minsky & Papert:\nPerceptrons", "setback", -0.8),
     (1973, "Lighthill\nreport (UK)", "setback", 1.9),
-    (1986, "Rumelhart, Hinton\n& Williams:\nback-propagation", "event", 1.0),
+    (1986, "Rumelhart, Hinton\n& Williams:\nbackpropagation", "event", 1.0),
     (1991, "Hochreiter's\ndiploma thesis", "event", -0.8),
     (1994, "Bengio, Simard\n& Frasconi", "event", 1.9),
     (1997, "Hochreiter &\nSchmidhuber:\nLSTM", "remedy", 0.75),
