@@ -217,7 +217,7 @@ for n in range(B):
 # $$\frac{\partial L}{\partial U} = \sum_{n} \delta^{[n]} \big(x^{[n]}\big)^{\top}, \qquad
 #   \frac{\partial L}{\partial b} = \sum_{n} \delta^{[n]} \tag{1.9}$$
 #
-# This is the rule "$dW = \delta x^\top$" every weight matrix of a network obeys: the delta at the layer's
+# This is the rule "delta times input transposed" that every weight matrix of a network obeys: the delta at the layer's
 # output times the transpose of the layer's input. The page's [(1.9)](../part-1-why-rnn.md#eq-1-9), implemented
 # by `gentle_rnn.dense.hidden_backward`.
 

@@ -49,7 +49,7 @@
 #
 # **Exact checks at random rational points.** The unrolled loss at $T = 3$ is far too large to expand. Both
 # sides of a claimed identity are, however, built from the same derivative rules ($\tanh' = 1-\tanh^2$,
-# $\sigma' = \sigma(1-\sigma)$, $\exp' = \exp$, $\log' = 1/x$), so they are rational functions of the inputs and
+# $\sigma' = \sigma(1-\sigma)$, $\exp' = \exp$, and the derivative of $\log$ is the reciprocal), so they are rational functions of the inputs and
 # of the values of the $\tanh, \sigma, \exp, \log$ nodes. `exact_agreement` gives every input and every node a
 # random rational value and evaluates both sides in exact fractions; they must be *equal*. Two different
 # rational functions agree at a random point with vanishing probability (Schwartz-Zippel). This is stronger
@@ -377,14 +377,16 @@ for mistake in ("one path", "no sigmoid derivative"):
 # recurrent learning (Williams & Zipser 1989) carries *forward* in time the sensitivities of the state to
 # every parameter and to the initial states,
 #
-# $$M^{(t)} = \frac{\partial \big(h^{(t)}, s^{(t)}\big)}{\partial (\theta, h^{(0)}, s^{(0)})}, \qquad
-#   M^{(0)} = \begin{bmatrix} 0 & I \end{bmatrix}, \qquad
-#   M^{(t)} = J^{(t)} M^{(t-1)} + \begin{bmatrix} \dfrac{\partial (h^{(t)}, s^{(t)})}{\partial \theta}\Big|_{\text{step } t} & 0 \end{bmatrix},$$
+# $$\begin{aligned}
+#   R^{(t)} &= \frac{\partial \big(h^{(t)}, s^{(t)}\big)}{\partial (\theta, h^{(0)}, s^{(0)})}, \qquad
+#   R^{(0)} = \begin{bmatrix} 0 & I \end{bmatrix},\\
+#   R^{(t)} &= J^{(t)} R^{(t-1)} + \begin{bmatrix} \dfrac{\partial (h^{(t)}, s^{(t)})}{\partial \theta}\Big|_{\text{step } t} & 0 \end{bmatrix},
+#   \end{aligned}$$
 #
 # with $J^{(t)}$ the one-step Jacobian of the state, and sums
-# $\partial L/\partial \theta = \sum_t \frac{\partial L^{(t)}}{\partial h^{(t)}} M_h^{(t)}$. Both one-step Jacobians are
+# $\partial L/\partial \theta = \sum_t \frac{\partial L^{(t)}}{\partial h^{(t)}} R_h^{(t)}$ (where $R_h^{(t)}$ are the rows of $R^{(t)}$ that belong to $h^{(t)}$). Both one-step Jacobians are
 # derived by `sympy.diff` of one generic step (not written by hand), and so is the output layer's
-# $\partial L^{(t)}/\partial h^{(t)}$. Forward mode costs far more than BPTT for many parameters (its $M^{(t)}$
+# $\partial L^{(t)}/\partial h^{(t)}$. Forward mode costs far more than BPTT for many parameters (its $R^{(t)}$
 # has a column per parameter), which is why nobody trains this way, but as a check it is independent. Here at
 # $(D, H, K) = (2, 3, 4)$, $T = 3$: 94 entries.
 
@@ -404,14 +406,14 @@ print(f"BPTT (5.8)-(5.16) == forward mode (RTRL) for all {entries} entries at (D
 # Along the cell path alone (the gates held at their values), (5.17) applies at every step and the chain
 # rule multiplies:
 #
-# $$\left.\frac{\partial s^{(t)}}{\partial s^{(k)}}\right|_{\text{cell path}} = \prod_{j=t}^{k+1} \operatorname{diag}\big(f^{(j)}\big)
-#   = \operatorname{diag}\Big(f^{(t)} \odot f^{(t-1)} \odot \cdots \odot f^{(k+1)}\Big) .$$
+# $$\left.\frac{\partial s^{(t)}}{\partial s^{(u)}}\right|_{\text{cell path}} = \prod_{t'=t}^{u+1} \operatorname{diag}\big(f^{(t')}\big)
+#   = \operatorname{diag}\Big(f^{(t)} \odot f^{(t-1)} \odot \cdots \odot f^{(u+1)}\Big) .$$
 #
 # Part 4's derivation, [vanishing_gradient.py](vanishing_gradient.py), proves this product (its equation
 # (4.7)) over three steps. Here we read it off the unrolled network: in BPTT the term of $\partial L/\partial s^{(1)}$
 # that comes from the loss at $t = 3$ through the cell path alone is $f^{(3)} \odot f^{(2)} \odot$ (what $s^{(3)}$
 # received through $h^{(3)}$). We check it by giving $L^{(3)}$ a gradient only at $s^{(3)}$: with
-# $\ell = \bar s^\top s^{(3)}$ and all $h^{(j)}$ cut from their $s^{(j)}$ (free columns), `sympy.diff` gives
+# $\ell = \bar s^\top s^{(3)}$ and every $h^{(t)}$ cut from its $s^{(t)}$ (free columns), `sympy.diff` gives
 # exactly the product.
 
 # %%

@@ -22,10 +22,10 @@
 # vectors:
 #
 # $$a^{(t)} = b + W h^{(t-1)} + U x^{(t)}, \quad h^{(t)} = \tanh\big(a^{(t)}\big), \quad
-#   o^{(t)} = c + V h^{(t)}, \quad L = \sum_{t=1}^{T} \Big(-e^{(t)\top} o^{(t)} + \log \sum_k e^{o^{(t)}_k}\Big)$$
+#   o^{(t)} = c + V h^{(t)}, \quad L = \sum_{t=1}^{T} \Big(-\mathbf 1_{y^{(t)}}^\top o^{(t)} + \log \sum_k e^{o^{(t)}_k}\Big)$$
 #
-# where $e^{(t)} = \mathbf 1_{y^{(t)}}$ is the one-hot column of the target class. The targets are **free symbols** $e^{(t)}_k$ here, so
-# every expression below holds for every choice of targets at once (for a one-hot $e^{(t)}$ the term is the
+# where $\mathbf 1_{y^{(t)}}$ is the one-hot column of the target class. Its entries are **free symbols** here, so
+# every expression below holds for every choice of targets at once (for a true one-hot column the term is the
 # cross-entropy $-\log \hat y^{(t)}_{y^{(t)}}$). A batch adds nothing new: its loss is a sum over the samples,
 # so its gradient is the sum of the per-sample gradients (the tests check the batched NumPy code).
 #
@@ -107,7 +107,7 @@ show(r"\frac{\partial L}{\partial c_1}", short(brute["c"][0]), text="dL/dc_1 (br
 # derivative of $L$ with respect to the logit $o^{(t)}$ (as its own variable) is the derivative of softmax
 # followed by cross-entropy (proven in [building_blocks.py](building_blocks.py)):
 #
-# $$\frac{\partial L}{\partial o^{(t)}} = \hat y^{(t)} - e^{(t)} \tag{3.1}$$
+# $$\frac{\partial L}{\partial o^{(t)}} = \hat y^{(t)} - \mathbf 1_{y^{(t)}} \tag{3.1}$$
 #
 # Here we check it directly: the logits become free symbols, and `sympy.diff` of the loss term must give
 # (3.1). Implemented by `gentle_rnn.readout.forward` (via `functional.softmax_cross_entropy`).
@@ -119,7 +119,7 @@ loss_o = srnn.cross_entropy(o_free, e1)
 lhs = o_free.applyfunc(lambda ok: sp.diff(loss_o, ok))
 rhs = srnn.softmax(o_free) - e1
 assert all(sp.expand(v) == 0 for v in lhs - rhs), "(3.1) dL/do = y_hat - e differs from brute force"
-show(r"\frac{\partial L}{\partial o^{(t)}} = \hat y^{(t)} - e^{(t)}", text="(3.1) grad_o L = y_hat - e: proven")
+show(r"\frac{\partial L}{\partial o^{(t)}} = \hat y^{(t)} - \mathbf 1_{y^{(t)}}", text="(3.1) grad_o L = y_hat - onehot(y): proven")
 bp = srnn.bptt(net)  # the whole backward pass in matrix form, built on the nodes of `net`
 
 # %% [markdown]
@@ -165,8 +165,8 @@ show(r"\frac{\partial h_i}{\partial W_{ij}}\Big|_{h'\ \mathrm{fixed}} = \left(1 
 # The second term is the transpose of the local Jacobian of step 4, $\big(\operatorname{diag}(1-h^2) W\big)^\top
 # = W^\top \operatorname{diag}(1 - h^2)$: that is why $W^\top$ stands to the left of the diagonal matrix.
 #
-# The brute force for a total gradient: replace $h^{(t)}$ by free symbols $g$, rebuild everything downstream
-# of it ($L^{(t)}, \dots, L^{(T)}$) from $g$, differentiate with respect to $g$, put $h^{(t)}$ back
+# The brute force for a total gradient: replace $h^{(t)}$ by a column of free symbols, rebuild everything
+# downstream of it ($L^{(t)}, \dots, L^{(T)}$) from those symbols, differentiate with respect to them, put $h^{(t)}$ back
 # (`srnn.hidden_gradient_brute_force`). The recursion must agree for every $t$. Implemented in
 # `gentle_rnn.rnn._backward` (`dh`); `rnn.hidden_state_grads` returns it.
 
@@ -220,7 +220,7 @@ for name in ("c", "V", "b", "W", "U", "h0"):
 # %% [markdown]
 # The term of step 3 in $\partial L / \partial W_{12}$ (the weight from unit 2 to unit 1), written with the
 # names $h^{(t)}$ and $\hat y^{(t)}$ for the nodes: the factor $1 - (h^{(3)}_1)^2$ of (3.4), row 1 of
-# $V^\top (\hat y^{(3)} - e^{(3)})$ of (3.2), and the input $h^{(2)}_2$ that $W_{12}$ multiplies, (3.8).
+# $V^\top (\hat y^{(3)} - \mathbf 1_{y^{(3)}})$ of (3.2), and the input $h^{(2)}_2$ that $W_{12}$ multiplies, (3.8).
 
 # %%
 show(r"\left[\delta^{(3)} h^{(2)\top}\right]_{12}", short(bp.da[3][0] * net.h[2][1]), text="[delta(3) h(2)^T]_12")
@@ -313,7 +313,7 @@ print(f"tau={T} (= T): nothing dropped, truncated = full: proven")
 #
 # $$\delta^{(3,1)} h^{(0)\top} = \operatorname{diag}\big(1 - (h^{(1)})^2\big) W^\top
 #   \operatorname{diag}\big(1 - (h^{(2)})^2\big) W^\top \operatorname{diag}\big(1 - (h^{(3)})^2\big) V^\top
-#   \big(\hat y^{(3)} - e^{(3)}\big)\, h^{(0)\top}$$
+#   \big(\hat y^{(3)} - \mathbf 1_{y^{(3)}}\big)\, h^{(0)\top}$$
 
 # %%
 J = {t: srnn.tanh_jacobian(net.h[t]) for t in (1, 2, 3)}
