@@ -148,15 +148,19 @@ def _base(tokens, k):
     return None, k + 1
 
 
-def symbols(tex: str, compounds: frozenset[str] = frozenset(), keep_subscripts: bool = False) -> list[str]:
-    """The symbols of a formula, by the rules of the module docstring.
+def occurrences(tex: str, compounds: frozenset[str] = frozenset(), keep_subscripts: bool = False):
+    """Every symbol of a formula, by the rules of the module docstring, as ``(symbol, where, stepped)``.
 
+    ``where`` says where the symbol stands: ``"top"`` (a symbol in its own right), ``"step"`` (inside a
+    superscript in parentheses, a time step: the ``t`` of ``h^{(t)}``), ``"example"`` (inside ``^{[...]}``),
+    ``"index"`` (directly inside an index subscript) or ``"sup"`` (inside any other superscript).
+    ``stepped`` is true for a symbol that carries a time-step superscript (``h^{(t)}``).
     ``compounds`` are the subscripted symbols the notation page defines (``"b_{f}"``); ``keep_subscripts``
     (used for the notation page's symbol cells) keeps every subscript as part of the symbol.
     """
-    found: list[str] = []
+    found: list[tuple[str, str, bool]] = []
 
-    def walk(tokens):
+    def walk(tokens, where):
         k = 0
         while k < len(tokens):
             kind, v = tokens[k]
@@ -166,12 +170,12 @@ def symbols(tex: str, compounds: frozenset[str] = frozenset(), keep_subscripts: 
             base, nxt = _base(tokens, k)
             if base is None and kind == "cmd" and v in DECORATIONS:  # a decoration over a longer expression
                 arg, k = _argument(tokens, k + 1)
-                walk(arg)
+                walk(arg, where)
                 continue
             k = nxt
             if base is None:
                 continue
-            subscript = None
+            subscript, stepped = None, False
             while k < len(tokens) and tokens[k] in (("chr", "_"), ("chr", "^"), ("chr", "'")):
                 mark = tokens[k][1]
                 if mark == "'":
@@ -180,19 +184,29 @@ def symbols(tex: str, compounds: frozenset[str] = frozenset(), keep_subscripts: 
                 arg, k = _argument(tokens, k + 1)
                 if mark == "_":
                     subscript = arg
+                elif arg[:1] == [("chr", "(")]:
+                    stepped = True
+                    walk(arg, "step")
+                elif arg[:1] == [("chr", "[")]:
+                    walk(arg, "example")
                 else:
-                    walk(arg)
+                    walk(arg, "sup")
             key = base
             if subscript is not None:
                 compound = f"{base}_{{{_render(subscript)}}}"
                 if keep_subscripts or compound in compounds:
                     key = compound
                 else:
-                    walk(subscript)
-            found.append(key)
+                    walk(subscript, "index")
+            found.append((key, where, stepped))
 
-    walk(_tokens(tex))
+    walk(_tokens(tex), "top")
     return found
+
+
+def symbols(tex: str, compounds: frozenset[str] = frozenset(), keep_subscripts: bool = False) -> list[str]:
+    """The symbols of a formula (see :func:`occurrences`)."""
+    return [key for key, _, _ in occurrences(tex, compounds, keep_subscripts)]
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -200,26 +214,36 @@ def symbols(tex: str, compounds: frozenset[str] = frozenset(), keep_subscripts: 
 
 
 def _table_rows(markdown: str):
-    """``(first header cell, first cell of the row)`` for every body row of every Markdown table."""
+    """``(header cells, row cells)`` for every body row of every Markdown table."""
     lines = markdown.splitlines()
     for i, line in enumerate(lines):
         if i + 1 < len(lines) and line.startswith("|") and re.match(r"^\|[\s:|-]+\|$", lines[i + 1].strip()):
-            header = line.strip("|").split("|")[0].strip().lower()
+            header = [cell.strip().lower() for cell in line.strip().strip("|").split("|")]
             for row in lines[i + 2 :]:
                 if not row.startswith("|"):
                     break
-                yield header, row.strip().strip("|").split("|")[0]
+                yield header, [cell.strip() for cell in row.strip().strip("|").split("|")]
 
 
-def definitions(markdown: str) -> dict[str, list[str]]:
-    """Each symbol the notation page defines -> the rows (their first cells) that define it."""
-    rows: dict[str, list[str]] = collections.defaultdict(list)
-    for header, cell in _table_rows(without_other_texts(markdown)):
-        if header != "symbol":
-            continue
-        for key in dict.fromkeys(s for tex in tex_of_markdown(cell) for s in symbols(tex, keep_subscripts=True)):
-            rows[key].append(cell.strip())
-    return rows
+class Notation:
+    """What the notation page defines: its symbol rows, which symbols carry a time step, the step letters."""
+
+    def __init__(self, markdown: str):
+        self.rows: dict[str, list[str]] = collections.defaultdict(list)  # symbol -> the rows defining it
+        self.stepped: set[str] = set()  # symbols written with a time step, h^{(t)}
+        self.kinds: dict[str, str] = {}  # symbol -> its "kind" cell, where the table has one
+        for header, cells in _table_rows(without_other_texts(markdown)):
+            if header[0] != "symbol":
+                continue
+            found = [o for tex in tex_of_markdown(cells[0]) for o in occurrences(tex, keep_subscripts=True)]
+            for key in dict.fromkeys(key for key, where, _ in found if where == "top"):
+                self.rows[key].append(cells[0])
+                if "kind" in header:
+                    self.kinds[key] = cells[header.index("kind")].lower()
+            self.stepped |= {key for key, where, stepped in found if where == "top" and stepped}
+        self.step_letters = {key for key, kind in self.kinds.items() if "time" in kind}
+        self.example_letters = {key for key, kind in self.kinds.items() if "example" in kind}
+        self.compounds = frozenset(key for key in self.rows if "_{" in key)
 
 
 def page_texts() -> dict[str, str]:
@@ -231,17 +255,26 @@ def page_texts() -> dict[str, str]:
     return pages
 
 
-def used_symbols(text: str, compounds: frozenset[str]) -> dict[str, str]:
-    """Each symbol a page uses -> one formula that uses it (for the failure message)."""
-    used: dict[str, str] = {}
+def problems(text: str, notation: Notation) -> list[str]:
+    """What a page does against the notation page, one line per symbol and kind of problem."""
+    out: dict[tuple[str, str], str] = {}
     for tex in tex_of_markdown(text):
-        for s in symbols(tex, compounds):
-            used.setdefault(s, tex.strip().replace("\n", " ")[:100])
-    return used
+        where_tex = tex.strip().replace("\n", " ")[:100]
+        for key, where, stepped in occurrences(tex, notation.compounds):
+            if key not in notation.rows:
+                out.setdefault((key, "is not defined on the notation page"), where_tex)
+            elif where == "step" and key not in notation.step_letters:
+                out.setdefault((key, "is used as a time step but is not one"), where_tex)
+            elif where == "example" and key not in notation.example_letters:
+                out.setdefault((key, "is used as an example number but is not one"), where_tex)
+            elif where == "index" and key in notation.step_letters:
+                out.setdefault((key, "is a time step written as a subscript (time steps go in ^{(...)})"), where_tex)
+            if stepped and key in notation.rows and key not in notation.stepped:
+                out.setdefault((key, "carries a time step, but the notation page defines it without one"), where_tex)
+    return [f"  {key} {why}:   ${tex}$" for (key, why), tex in sorted(out.items())]
 
 
-DEFINED = definitions(NOTATION.read_text())
-COMPOUNDS = frozenset(k for k in DEFINED if "_{" in k)
+NOTATION_PAGE = Notation(NOTATION.read_text())
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -249,19 +282,21 @@ COMPOUNDS = frozenset(k for k in DEFINED if "_{" in k)
 
 
 def test_the_notation_page_defines_each_symbol_once():
-    twice = {key: cells for key, cells in DEFINED.items() if len(cells) > 1}
+    twice = {key: cells for key, cells in NOTATION_PAGE.rows.items() if len(cells) > 1}
     assert not twice, "symbols defined by more than one row of docs/notation.md (two meanings):\n" + "\n".join(
         f"  {key}: rows {cells}" for key, cells in sorted(twice.items())
     )
 
 
+def test_the_notation_page_names_the_time_steps():
+    assert {"t", "u", "T", "\\tau"} <= NOTATION_PAGE.step_letters, NOTATION_PAGE.step_letters
+    assert "n" in NOTATION_PAGE.example_letters, NOTATION_PAGE.example_letters
+
+
 @pytest.mark.parametrize("page", sorted(page_texts()))
-def test_every_symbol_on_the_page_is_defined_on_the_notation_page(page):
-    used = used_symbols(page_texts()[page], COMPOUNDS)
-    missing = {s: tex for s, tex in used.items() if s not in DEFINED}
-    assert not missing, f"{page} uses symbols that docs/notation.md does not define:\n" + "\n".join(
-        f"  {s}   in ${tex}$" for s, tex in sorted(missing.items())
-    )
+def test_every_symbol_on_the_page_is_used_as_the_notation_page_defines_it(page):
+    found = problems(page_texts()[page], NOTATION_PAGE)
+    assert not found, f"{page} uses symbols against docs/notation.md:\n" + "\n".join(found)
 
 
 def test_the_extraction_follows_the_stated_rules():
