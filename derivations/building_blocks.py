@@ -120,7 +120,7 @@ show(r"\mathrm{softmax}(o_1 - \mu, \dots, o_4 - \mu) - \mathrm{softmax}(o)", (sh
 for cls, truth in [(Tanh, sp.tanh(a)), (Sigmoid, blocks.sigma(a)), (Exp, sp.exp(a)), (Log, sp.log(a))]:
     rule = to_sympy_functions(sp.diff(cls(a), a))
     assert sp.simplify(rule - sp.diff(truth, a)) == 0, f"{cls.__name__} derivative rule"
-    print(f"{cls.__name__:8s} derivative rule agrees with SymPy: {rule}")
+    print(f"{cls.__name__} derivative rule agrees with SymPy:\n  {rule}")
 
 # %% [markdown]
 # ## Summary

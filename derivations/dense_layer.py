@@ -17,8 +17,10 @@
 # connected layer (DCL). This script proves every gradient that page states. The network is one hidden
 # layer and a softmax output layer, in the letters the simple RNN uses from Part 2 on:
 #
-# $$a = b + U x, \qquad h = \tanh(a), \qquad o = c + V h, \qquad
-#   L = \sum_{n=1}^{B} -\log \operatorname{softmax}\big(o^{[n]}\big)_{y^{[n]}}$$
+# $$\begin{aligned}
+#   a &= b + U x, & h &= \tanh(a), & o &= c + V h,\\
+#   L &= \sum_{n=1}^{B} -\log \operatorname{softmax}\big(o^{[n]}\big)_{y^{[n]}}
+#   \end{aligned}$$
 #
 # with $U: H \times D$, $b: H$, $V: K \times H$, $c: K$, and a batch of $B$ examples $x^{[n]}$ with labels
 # $y^{[n]}$ (square brackets number the examples of a batch; round ones are kept for time steps from Part 2

@@ -59,6 +59,7 @@
 # terminal and stops with an `AssertionError` if any formula is wrong.
 
 # %%
+import textwrap
 import time
 
 import sympy as sp
@@ -127,13 +128,13 @@ show(r"\frac{\partial s^{(t)}}{\partial s^{(t-1)}}", abbreviate(J_ss), text="(5.
 # recurrent weights. With $\sigma' = \sigma (1-\sigma)$ and $\tanh' = 1 - \tanh^2$:
 #
 # $$\begin{aligned}
-# \frac{\partial s^{(t)}}{\partial h^{(t-1)}} &= \operatorname{diag}\big(g^{(t)} \odot (1 - z^{(t)} \odot z^{(t)})\big) W_z
-#   + \operatorname{diag}\big(z^{(t)} \odot g^{(t)} \odot (1 - g^{(t)})\big) W_g
-#   + \operatorname{diag}\big(s^{(t-1)} \odot f^{(t)} \odot (1 - f^{(t)})\big) W_f ,\\
-# \frac{\partial h^{(t)}}{\partial s^{(t)}} &= \operatorname{diag}\big(q^{(t)} \odot (1 - \tanh^2 s^{(t)})\big), \qquad
-# \frac{\partial h^{(t)}}{\partial s^{(t-1)}} = \frac{\partial h^{(t)}}{\partial s^{(t)}} \operatorname{diag}\big(f^{(t)}\big),\\
-# \frac{\partial h^{(t)}}{\partial h^{(t-1)}} &= \operatorname{diag}\big(\tanh s^{(t)} \odot q^{(t)} \odot (1 - q^{(t)})\big) W_q
-#   + \frac{\partial h^{(t)}}{\partial s^{(t)}} \frac{\partial s^{(t)}}{\partial h^{(t-1)}} .
+# \frac{\partial s^{(t)}}{\partial h^{(t-1)}} &= \operatorname{diag}\big(g^{(t)} \odot (1 - z^{(t)} \odot z^{(t)})\big) W_z\\
+#   &\quad + \operatorname{diag}\big(z^{(t)} \odot g^{(t)} \odot (1 - g^{(t)})\big) W_g\\
+#   &\quad + \operatorname{diag}\big(s^{(t-1)} \odot f^{(t)} \odot (1 - f^{(t)})\big) W_f ,\\
+# \frac{\partial h^{(t)}}{\partial s^{(t)}} &= \operatorname{diag}\big(q^{(t)} \odot (1 - \tanh^2 s^{(t)})\big),\\
+# \frac{\partial h^{(t)}}{\partial s^{(t-1)}} &= \frac{\partial h^{(t)}}{\partial s^{(t)}} \operatorname{diag}\big(f^{(t)}\big),\\
+# \frac{\partial h^{(t)}}{\partial h^{(t-1)}} &= \operatorname{diag}\big(\tanh s^{(t)} \odot q^{(t)} \odot (1 - q^{(t)})\big) W_q\\
+#   &\quad + \frac{\partial h^{(t)}}{\partial s^{(t)}} \frac{\partial s^{(t)}}{\partial h^{(t-1)}} .
 # \end{aligned} \tag{5.18}$$
 #
 # Page: [(5.18)](../part-5-lstm.md#eq-5-18). NumPy: the blocks `ds_dh`, `dh_ds`, `dh_dh` of
@@ -294,14 +295,15 @@ entries = 0
 for name in sl.GRAD_KEYS:
     entries += sl.exact_agreement(recursion.grads[name], brute[name], net.inputs, points=3)
 assert entries == 45, entries
-print(f"(5.8)-(5.16) BPTT == brute force for all {entries} entries of "
-      f"{', '.join(sl.GRAD_KEYS)} (exact, 3 random rational points; brute force {t_memo:.1f} s)")
+keys = ", ".join(sl.GRAD_KEYS)
+print(f"(5.8)-(5.16) BPTT == brute force for all {entries} entries\n  (exact, 3 random rational points; brute force {t_memo:.1f} s) of\n  "
+      + textwrap.fill(keys, 76, subsequent_indent="  "))
 
 t0 = time.perf_counter()
 plain = sl.brute_force(net, names=["c", "s0"], method="sympy")
 for name in ("c", "s0"):
     assert plain[name] == brute[name], f"plain sympy.diff and the memoised rules differ for d{name}"
-print(f"plain sympy.diff gives identical expressions for dL/dc and dL/ds(0) ({time.perf_counter() - t0:.1f} s)")
+print(f"plain sympy.diff gives identical expressions for dL/dc and dL/ds(0)\n  ({time.perf_counter() - t0:.1f} s)")
 
 
 def tree_and_graph_size(expr) -> tuple[int, int]:
@@ -366,7 +368,7 @@ for mistake in ("one path", "no sigmoid derivative"):
     try:
         sl.exact_agreement(bptt_with(mistake), brute["W_f"], net.inputs)
     except AssertionError:
-        print(f"mistake '{mistake}' is caught: its dL/dW_f differs from brute force")
+        print(f"mistake '{mistake}' is caught:\n  its dL/dW_f differs from brute force")
     else:
         raise AssertionError(f"the mistake '{mistake}' was not caught")
 
@@ -397,7 +399,7 @@ fwd = sl.rtrl(net4)
 rec4 = sl.bptt(net4)
 entries = sum(sl.exact_agreement(rec4.grads[n], fwd[n], net4.inputs, points=3) for n in sl.GRAD_KEYS)
 assert entries == 94, entries
-print(f"BPTT (5.8)-(5.16) == forward mode (RTRL) for all {entries} entries at (D, H, K, T) = (2, 3, 4, 3) "
+print(f"BPTT (5.8)-(5.16) == forward mode (RTRL) for all {entries} entries\n  at (D, H, K, T) = (2, 3, 4, 3) "
       f"(exact, 3 random rational points; {time.perf_counter() - t0:.1f} s)")
 
 # %% [markdown]

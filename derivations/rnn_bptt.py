@@ -21,8 +21,10 @@
 # **The network** (Part 2, [(2.1)-(2.4)](../part-2-forward-propagation.md#eq-2-1)), one sample, column
 # vectors:
 #
-# $$a^{(t)} = b + W h^{(t-1)} + U x^{(t)}, \quad h^{(t)} = \tanh\big(a^{(t)}\big), \quad
-#   o^{(t)} = c + V h^{(t)}, \quad L = \sum_{t=1}^{T} \Big(-\mathbf 1_{y^{(t)}}^\top o^{(t)} + \log \sum_k e^{o^{(t)}_k}\Big)$$
+# $$\begin{aligned}
+#   a^{(t)} &= b + W h^{(t-1)} + U x^{(t)}, \quad h^{(t)} = \tanh\big(a^{(t)}\big), \quad o^{(t)} = c + V h^{(t)},\\
+#   L &= \sum_{t=1}^{T} \Big(-\mathbf 1_{y^{(t)}}^\top o^{(t)} + \log \sum_k e^{o^{(t)}_k}\Big)
+#   \end{aligned}$$
 #
 # where $\mathbf 1_{y^{(t)}}$ is the one-hot column of the target class. Its entries are **free symbols** here, so
 # every expression below holds for every choice of targets at once (for a true one-hot column the term is the
@@ -301,7 +303,7 @@ for tau in (1, 2):
         srnn.prove_equal(truncated[name], by_definition[name], net)
     for name in srnn.GRAD_KEYS:
         srnn.prove_equal(truncated[name] + dropped[name], bp.grads[name], net)
-    print(f"tau={tau}: (3.12) = sympy.diff with h(t-{tau}) held constant, and full = truncated + dropped: proven")
+    print(f"tau={tau}: (3.12) = sympy.diff with h(t-{tau}) held constant,\n  and full = truncated + dropped: proven")
 for name in srnn.GRAD_KEYS:
     assert srnn.dropped_terms(net, T)[name].is_zero_matrix, f"tau = T dropped a term of grad_{name}"
     srnn.prove_equal(srnn.truncated_bptt(net, T)[name], bp.grads[name], net)
@@ -311,9 +313,11 @@ print(f"tau={T} (= T): nothing dropped, truncated = full: proven")
 # What $\tau = 2$ drops from $\frac{\partial L}{\partial W}$ at $T = 3$ is a single share, the one from $L^{(3)}$ that reaches step
 # 1 through two factors $W^\top$:
 #
-# $$\delta^{(3,1)} h^{(0)\top} = \operatorname{diag}\big(1 - (h^{(1)})^2\big) W^\top
-#   \operatorname{diag}\big(1 - (h^{(2)})^2\big) W^\top \operatorname{diag}\big(1 - (h^{(3)})^2\big) V^\top
-#   \big(\hat y^{(3)} - \mathbf 1_{y^{(3)}}\big)\, h^{(0)\top}$$
+# $$\begin{aligned}
+#   \delta^{(3,1)} h^{(0)\top} = \operatorname{diag}\big(1 - (h^{(1)})^2\big) W^\top
+#   &\operatorname{diag}\big(1 - (h^{(2)})^2\big) W^\top\\
+#   &\operatorname{diag}\big(1 - (h^{(3)})^2\big) V^\top \big(\hat y^{(3)} - \mathbf 1_{y^{(3)}}\big)\, h^{(0)\top}
+#   \end{aligned}$$
 
 # %%
 J = {t: srnn.tanh_jacobian(net.h[t]) for t in (1, 2, 3)}

@@ -16,8 +16,10 @@
 # Part 4 ([The vanishing gradient problem](../part-4-vanishing-gradient.md)) states four facts about the
 # simple RNN of Parts 2 and 3,
 #
-# $$a^{(t)} = b + W h^{(t-1)} + U x^{(t)}, \qquad h^{(t)} = \tanh\big(a^{(t)}\big), \qquad
-#   o^{(t)} = c + V h^{(t)}, \qquad L = \sum_t L^{(t)},$$
+# $$\begin{aligned}
+#   a^{(t)} &= b + W h^{(t-1)} + U x^{(t)}, & h^{(t)} &= \tanh\big(a^{(t)}\big),\\
+#   o^{(t)} &= c + V h^{(t)}, & L &= \sum_t L^{(t)},
+#   \end{aligned}$$
 #
 # and one about the LSTM of Part 5. This script proves them:
 #
@@ -88,8 +90,10 @@ def jacobian_product(net, t: int, k: int) -> sp.Matrix:
 # entry $j$ of $h^{(t-1)}$ through $a_i^{(t)}$ only, with $\partial a_i^{(t)} / \partial h_j^{(t-1)} = W_{ij}$,
 # and $\tanh' = 1 - \tanh^2$ ([building blocks](building_blocks.py#the-derivative-of-tanh)). So
 #
-# $$\frac{\partial h^{(t)}}{\partial h^{(t-1)}} = \operatorname{diag}\big(1 - (h^{(t)})^2\big)\, W ,
-#   \qquad \Big[\,\cdot\,\Big]_{ij} = \frac{\partial h_i^{(t)}}{\partial h_j^{(t-1)}} = \big(1 - (h_i^{(t)})^2\big) W_{ij} . \tag{4.1}$$
+# $$\begin{aligned}
+#   \frac{\partial h^{(t)}}{\partial h^{(t-1)}} &= \operatorname{diag}\big(1 - (h^{(t)})^2\big)\, W ,\\
+#   \Big[\,\cdot\,\Big]_{ij} = \frac{\partial h_i^{(t)}}{\partial h_j^{(t-1)}} &= \big(1 - (h_i^{(t)})^2\big) W_{ij} .
+#   \end{aligned} \tag{4.1}$$
 #
 # Row $i$ of $W$ is scaled by the slope of unit $i$. We let SymPy differentiate the step by brute force
 # (`Matrix.jacobian`, i.e. `sympy.diff` entry by entry) and expand the difference, at three hidden sizes.
@@ -137,7 +141,7 @@ for lag in range(1, 6):
     else:
         n = srnn.exact_agreement(brute, claimed, inputs, points=3)
         how = f"exactly at 3 random rational points ({n} entries each)"
-    print(f"(4.2) dh({t})/dh({u0}): lag {lag}, H = {H}, holds {how}")
+    print(f"(4.2) dh({t})/dh({u0}): lag {lag}, H = {H}, holds\n  {how}")
 
 # %% [markdown]
 # The order matters. Matrix products do not commute, and the reversed product
@@ -194,7 +198,7 @@ for t in range(u0, T_end + 1):
 recursion = V.T * (y_hat[u0] - e_k) + W.T * srnn.tanh_jacobian(net.h[u0 + 1]) * srnn.bptt(net).dh[u0 + 1]  # (3.3)
 n = srnn.exact_agreement(brute, sum_of_products, inputs, points=3)
 srnn.exact_agreement(recursion, sum_of_products, inputs, points=3)
-print(f"(4.3) sum over t = {u0}..{T_end} of Jacobian products == brute force == Part 3's recursion "
+print(f"(4.3) sum over t = {u0}..{T_end} of Jacobian products\n  == brute force == Part 3's recursion\n  "
       f"({n} entries, exactly at 3 random rational points)")
 
 # %% [markdown]
@@ -220,7 +224,7 @@ for t in net.x:
 symbolic = np.array(srnn.evaluate(list(jacobian_product(net, T_end, u0)), values, srnn.NUMPY_FUNCTIONS)).reshape(H, H)
 numpy_product = vanishing.jacobian_product(vanishing.rnn_state_jacobians(params, x_num, h_start), T_end - u0, 0)[0]
 assert np.allclose(symbolic, numpy_product, rtol=1e-12, atol=1e-14), "(4.2) NumPy vs SymPy"
-print("(4.2) NumPy (gentle_rnn.vanishing.jacobian_product) == SymPy at a random point, max difference",
+print("(4.2) NumPy (gentle_rnn.vanishing.jacobian_product) == SymPy at a random point,\n  max difference",
       f"{np.abs(symbolic - numpy_product).max():.1e}")
 
 # %% [markdown]
@@ -256,13 +260,18 @@ print("gamma: max tanh' = 1, max sigma' = 1/4")
 # $d = \phi'(a^{(t)})$, so the step Jacobian is $\operatorname{diag}(d)\,W$ with $|d_i| \le \gamma$. For any $v$,
 # with $\xi = Wv$:
 #
-# $$\lVert \operatorname{diag}(d)\, W v \rVert^2 = \sum_i d_i^2 \xi_i^2 \;\le\; \big(\max_i d_i^2\big) \sum_i \xi_i^2
-#   = \big(\max_i |d_i|\big)^2 \lVert W v \rVert^2 \;\le\; \gamma^2 \lambda_1^2 \lVert v \rVert^2 .$$
+# $$\begin{aligned}
+#   \lVert \operatorname{diag}(d)\, W v \rVert^2 &= \sum_i d_i^2 \xi_i^2 \;\le\; \big(\max_i d_i^2\big) \sum_i \xi_i^2\\
+#   &= \big(\max_i |d_i|\big)^2 \lVert W v \rVert^2 \;\le\; \gamma^2 \lambda_1^2 \lVert v \rVert^2 .
+#   \end{aligned}$$
 #
 # Taking square roots and the maximum over $v$:
 #
-# $$\left\lVert \frac{\partial h^{(t)}}{\partial h^{(t-1)}} \right\rVert_2 = \lVert \operatorname{diag}(d)\, W \rVert_2
-#   \le \lVert \operatorname{diag}(d) \rVert_2 \, \lVert W \rVert_2 = \big(\max_i |d_i|\big)\, \lambda_1 \le \gamma\,\lambda_1 . \tag{4.4}$$
+# $$\begin{aligned}
+#   \left\lVert \frac{\partial h^{(t)}}{\partial h^{(t-1)}} \right\rVert_2 &= \lVert \operatorname{diag}(d)\, W \rVert_2
+#   \le \lVert \operatorname{diag}(d) \rVert_2 \, \lVert W \rVert_2\\
+#   &= \big(\max_i |d_i|\big)\, \lambda_1 \le \gamma\,\lambda_1 .
+#   \end{aligned} \tag{4.4}$$
 #
 # Three pieces carry this argument; SymPy verifies each one symbolically.
 #
@@ -290,7 +299,7 @@ xi = Wm * xv
 lhs = beta * (xi.T * xi)[0, 0] - ((sp.diag(*d) * xi).T * (sp.diag(*d) * xi))[0, 0]
 rhs = sum((beta - d[i] ** 2) * xi[i] ** 2 for i in range(n))
 assert sp.expand(lhs - rhs) == 0, "(b) beta||Wx||^2 - ||diag(d) W x||^2 = sum_i (beta - d_i^2) (Wx)_i^2"
-print("(b) beta ||Wv||^2 - ||diag(d) Wv||^2 = sum_i (beta - d_i^2)(Wv)_i^2  (3 x 3, symbolic)")
+print("(b) beta ||Wv||^2 - ||diag(d) Wv||^2 = sum_i (beta - d_i^2)(Wv)_i^2\n  (3 x 3, symbolic)")
 
 # %% [markdown]
 # **(c)** $\lVert W v \rVert \le \lambda_1 \lVert v \rVert$, i.e. the matrix $\lambda_1^2 I - W^\top W$ is positive
@@ -363,7 +372,7 @@ for trial in range(300):
     norms = vanishing.jacobian_norms_by_lag(vanishing.rnn_state_jacobians(p, x_r, np.zeros((2, h_size))))
     assert np.all(norms <= vanishing.pascanu_bound(lambda_1, np.arange(steps + 1))[:, None] * (1 + 1e-10))
     checked += norms.size
-print(f"(4.5) holds on {checked} Jacobian products of 300 random instances; largest norm / bound = {worst:.3f}")
+print(f"(4.5) holds on {checked} Jacobian products of 300 random instances;\n  largest norm / bound = {worst:.3f}")
 
 # %% [markdown]
 # The largest ratio is close to 1: the bound is nearly attained when $W$ is orthogonal (every direction
@@ -380,8 +389,11 @@ print(f"(4.5) holds on {checked} Jacobian products of 300 random instances; larg
 # $h^{(t-1)}$ and $x^{(t)}$. Holding those fixed, the path from $s^{(t-1)}$ to $s^{(t)}$ is an elementwise
 # product, and its Jacobian is diagonal:
 #
-# $$\left.\frac{\partial s^{(t)}}{\partial s^{(t-1)}}\right|_{\text{cell path}} = \operatorname{diag}\big(f^{(t)}\big),
-#   \qquad\text{so along the cell path}\qquad \frac{\partial s^{(t)}}{\partial s^{(u)}} = \prod_{t'=u+1}^{t} \operatorname{diag}\big(f^{(t')}\big) . \tag{4.7}$$
+# $$\begin{aligned}
+#   \left.\frac{\partial s^{(t)}}{\partial s^{(t-1)}}\right|_{\text{cell path}} &= \operatorname{diag}\big(f^{(t)}\big),
+#   \quad\text{so along the cell path}\\
+#   \left.\frac{\partial s^{(t)}}{\partial s^{(u)}}\right|_{\text{cell path}} &= \prod_{t'=u+1}^{t} \operatorname{diag}\big(f^{(t')}\big) .
+#   \end{aligned} \tag{4.7}$$
 #
 # No $W$ and no $\tanh'$ appear: when the forget gates are near 1 the product stays near 1 however long the
 # path, which is Hochreiter & Schmidhuber's constant error carousel (1997; the forget gate is Gers, Schmidhuber
@@ -409,7 +421,7 @@ for t in range(1, steps + 1):
     for j in range(t, 0, -1):
         claimed = claimed * sp.diag(*forget[j])
     assert expands_to_zero(brute - claimed), f"(4.7) cell path, t = {t}"
-print(f"(4.7) ds({steps})/ds(0) along the cell path = diag(f(3)) diag(f(2)) diag(f(1)) (symbolic, H = {Hs})")
+print(f"(4.7) ds({steps})/ds(0) along the cell path = diag(f(3)) diag(f(2)) diag(f(1))\n  (symbolic, H = {Hs})")
 f1 = matrix_symbols("f(1)", Hs, latex="f^{(1)}")  # each sigmoid node of the forget gate, written as f_i(1)
 show(r"\frac{\partial s^{(1)}}{\partial s^{(0)}}\Big|_{\text{cell path}}",
      s_prev[1].jacobian(s_prev[0]).xreplace(dict(zip(forget[1], f1))), text="ds(1)/ds(0) along the cell path")
