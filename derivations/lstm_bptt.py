@@ -319,7 +319,7 @@ def tree_and_graph_size(expr) -> tuple[int, int]:
 
 
 n_tree, n_graph = tree_and_graph_size(brute["s0"][0])
-print(f"dL/ds(0)_1 by brute force: {n_tree} nodes as a tree, {n_graph} distinct subexpressions")
+print(f"dL/ds(0)_1 by brute force: {n_tree} nodes as a tree,\n  {n_graph} distinct subexpressions")
 
 # %% [markdown]
 # Every formula of the backward pass is proven here over three steps at once: the output layer (5.8), the

@@ -224,7 +224,7 @@ for t in net.x:
 symbolic = np.array(srnn.evaluate(list(jacobian_product(net, T_end, u0)), values, srnn.NUMPY_FUNCTIONS)).reshape(H, H)
 numpy_product = vanishing.jacobian_product(vanishing.rnn_state_jacobians(params, x_num, h_start), T_end - u0, 0)[0]
 assert np.allclose(symbolic, numpy_product, rtol=1e-12, atol=1e-14), "(4.2) NumPy vs SymPy"
-print("(4.2) NumPy (gentle_rnn.vanishing.jacobian_product) == SymPy at a random point,\n  max difference",
+print("(4.2) NumPy (vanishing.jacobian_product) == SymPy at a random point,\n  max difference",
       f"{np.abs(symbolic - numpy_product).max():.1e}")
 
 # %% [markdown]
