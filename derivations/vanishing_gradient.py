@@ -293,12 +293,12 @@ print("(a) the singular values of diag(d) are |d_i| (n = 2, 3)")
 
 # %%
 n = 3
-d, Wm, xv = matrix_symbols("d", n), matrix_symbols("W", n, n), matrix_symbols("x", n)
+d, Wm, v = matrix_symbols("d", n), matrix_symbols("W", n, n), matrix_symbols("v", n)
 beta = sp.Symbol("beta", real=True)
-xi = Wm * xv
+xi = Wm * v
 lhs = beta * (xi.T * xi)[0, 0] - ((sp.diag(*d) * xi).T * (sp.diag(*d) * xi))[0, 0]
 rhs = sum((beta - d[i] ** 2) * xi[i] ** 2 for i in range(n))
-assert sp.expand(lhs - rhs) == 0, "(b) beta||Wx||^2 - ||diag(d) W x||^2 = sum_i (beta - d_i^2) (Wx)_i^2"
+assert sp.expand(lhs - rhs) == 0, "(b) beta||Wv||^2 - ||diag(d) W v||^2 = sum_i (beta - d_i^2) (Wv)_i^2"
 print("(b) beta ||Wv||^2 - ||diag(d) Wv||^2 = sum_i (beta - d_i^2)(Wv)_i^2\n  (3 x 3, symbolic)")
 
 # %% [markdown]
