@@ -192,3 +192,4 @@ def test_worked_example_on_part_1_page_matches_the_code():
     r = part1.dense_example()  # the hand computation in the text, and the page's reading of it
     assert np.allclose(r["a"], [1.5, 0.25])
     assert np.allclose(r["grads"]["U"][:, 1], -r["delta"]) and np.allclose(r["grads"]["U"][:, 0], r["delta"])
+    assert 0.17 < 1 - r["h"][0] ** 2 < 0.2 and 0.17 < r["delta"][0] / r["dh"][0] < 0.2  # "only a fifth"

@@ -18,9 +18,22 @@ and inline code); for a derivation (``derivations/*.py``) only its Markdown cell
 
 The notation page (``docs/notation.md``) defines symbols in its tables: every table whose first header cell is
 ``symbol`` lists, in the first cell of each row, the symbols that row defines (one ``$...$`` each, commas between
-them). A symbol defined by two rows has two meanings and fails the test. Sections whose heading contains
-"in other texts" map our letters to other books' letters and are left out of both sides. A new part adds its
-letters by adding rows (or symbols to a row): nothing in this file needs to change.
+them). A symbol written there with a time step (``$h^{(t)}$``) is one that carries time steps; a table with a
+``kind`` column says which symbols are time steps (kind contains "time": ``t``, ``u``, ``T``, ``\tau``, ...) and
+which number examples (kind contains "example": ``n``). Sections whose heading contains "in other texts" map
+our letters to other books' letters and are left out of both sides.
+
+The checks, which together keep one meaning per symbol:
+
+* no symbol is defined by two rows (two meanings);
+* every symbol a page uses is defined;
+* inside a time-step superscript ``^{(...)}`` only time-step symbols appear (``h^{(k)}`` with ``k`` a class fails);
+* inside ``^{[...]}`` only example symbols appear;
+* a time step is never an index subscript (``g_t``, ``x_t``: time steps go in ``^{(t)}``);
+* only a symbol that the notation page writes with a time step carries one (``e^{(t)}`` fails: ``e`` is
+  Euler's number).
+
+A new part adds its letters by adding rows (or symbols to a row): nothing in this file needs to change.
 """
 
 from __future__ import annotations
