@@ -57,7 +57,7 @@ from gentle_rnn.symbolic.core import Tanh
 
 started = time.perf_counter()
 D, H, K, T = 2, 3, 4, 3
-net = srnn.unroll(D, H, K, T)  # symbolic targets e(t)
+net = srnn.unroll(D, H, K, T)  # symbolic one-hot targets (net.e)
 U, W, b, V, c = (net.params[k] for k in srnn.PARAM_KEYS)
 print(f"D={D}, H={H}, K={K}, T={T}; {len(net.inputs)} free symbols")
 

@@ -183,19 +183,19 @@ else:
 u0, T_end = 1, 4
 net, inputs = network_from(u0, T_end - u0)
 V, c, W = net.params["V"], net.params["c"], net.params["W"]
-e_k = matrix_symbols(f"e({u0})", K, latex=f"e^{{({u0})}}")  # the target of step k itself
-inputs += list(e_k)
-o_k = c + V * net.h[u0]
-terms = {u0: srnn.cross_entropy(o_k, e_k), **net.L_t}  # L(k), L(k+1), ..., L(T)
+onehot_u = matrix_symbols(f"onehot({u0})", K, latex=rf"\mathbf 1_{{y^{{({u0})}}}}")  # the target of step u itself
+inputs += list(onehot_u)
+o_u = c + V * net.h[u0]
+terms = {u0: srnn.cross_entropy(o_u, onehot_u), **net.L_t}  # L(u), L(u+1), ..., L(T)
 brute = sp.Matrix([sum(sp.diff(Lt, s) for Lt in terms.values()) for s in net.h[u0]])
 
-y_hat = {u0: srnn.softmax(o_k), **net.y_hat}
-e = {u0: e_k, **net.e}
+y_hat = {u0: srnn.softmax(o_u), **net.y_hat}
+onehot = {u0: onehot_u, **net.e}
 sum_of_products = sp.zeros(H, 1)
 for t in range(u0, T_end + 1):
-    sum_of_products += jacobian_product(net, t, u0).T * V.T * (y_hat[t] - e[t])  # (4.3)
+    sum_of_products += jacobian_product(net, t, u0).T * V.T * (y_hat[t] - onehot[t])  # (4.3)
 
-recursion = V.T * (y_hat[u0] - e_k) + W.T * srnn.tanh_jacobian(net.h[u0 + 1]) * srnn.bptt(net).dh[u0 + 1]  # (3.3)
+recursion = V.T * (y_hat[u0] - onehot_u) + W.T * srnn.tanh_jacobian(net.h[u0 + 1]) * srnn.bptt(net).dh[u0 + 1]  # (3.3)
 n = srnn.exact_agreement(brute, sum_of_products, inputs, points=3)
 srnn.exact_agreement(recursion, sum_of_products, inputs, points=3)
 print(f"(4.3) sum over t = {u0}..{T_end} of Jacobian products\n  == brute force == Part 3's recursion\n  "
