@@ -184,3 +184,21 @@ def test_init_params_checks_its_arguments():
         dense.init_params(2, 0, 4, np.random.default_rng(0))
     with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
         dense.init_params(2, 3, 4, 0)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the numbers printed on the page come from this code
+
+
+def test_worked_example_on_part_1_page_matches_the_code():
+    from pathlib import Path
+
+    from gentle_rnn.figures import part1
+
+    page = (Path(__file__).parents[1] / "docs" / "part-1-why-rnn.md").read_text()
+    text = part1.dense_example_text()
+    assert text in page, "the dense-layer worked example on the Part 1 page is not what the code computes:\n" + text
+    r = part1.dense_example()  # the hand computation in the text, and the page's reading of it
+    assert np.allclose(r["a"], [1.5, 0.25])
+    assert np.allclose(r["grads"]["U"][:, 1], -r["delta"]) and np.allclose(r["grads"]["U"][:, 0], r["delta"])
+    assert 0.17 < 1 - r["h"][0] ** 2 < 0.2 and 0.17 < r["delta"][0] / r["dh"][0] < 0.2  # "only a fifth"

@@ -388,7 +388,8 @@ def test_worked_example_tables_on_part_5_page_match_the_code():
     from gentle_rnn.figures import part5
 
     page = (ROOT / "docs" / "part-5-lstm.md").read_text()
-    for name, table in (("forward", part5.forward_table()), ("backward", part5.backward_table())):
+    for name, table in (("forward", part5.forward_table()), ("backward", part5.backward_table()),
+                        ("gradient", part5.gradient_table())):
         assert table in page, f"the {name} table on the Part 5 page is not what the code computes:\n{table}"
 
 
@@ -422,3 +423,37 @@ def test_init_params_scale_multiplies_every_weight_matrix():
         np.testing.assert_allclose(two[k], 2 * one[k], rtol=1e-15, err_msg=f"{k} ignores scale")
     big = lstm.init_params(50, 400, 60, rng=1, scale=2.0)
     assert big["V"].std() == pytest.approx(2.0 / np.sqrt(400), rel=0.03), "V std is scale / sqrt(H)"
+
+
+# the page's reading of (5.18): BPTT applies the transposed one-step Jacobian to (dL/dh(t), ds_next), not to the
+# two totals
+
+
+@pytest.mark.parametrize("size", SIZES, ids=str)
+def test_the_transposed_step_jacobian_maps_dh_and_ds_next_to_what_the_step_sends_back(size):
+    params, x, y, h0, s0 = problem(size)
+    dh = lstm.hidden_state_grads(params, x, y, h0, s0)  # (T, B, H) total dL/dh(t)        (5.9)
+    ds = lstm.cell_state_grads(params, x, y, h0, s0)  # (T, B, H) total dL/ds(t)          (5.10)
+    _, grads = lstm.loss_and_grads(params, x, y, h0, s0)
+    J = lstm.step_jacobians(params, x, h0, s0)  # blocks (T, B, H, H), index t - 1     (5.18)
+    f = J["cell_path"]  # (T, B, H): f(t)
+    h, _ = lstm.forward(params, x, h0, s0)
+    _, do = readout.forward(params["V"], params["c"], h, y)
+    _, _, dh_out = readout.backward(params["V"], h, do)  # (T, B, H): V^T dL/do(t)
+    T = x.shape[0]
+    for t in range(T, 0, -1):
+        ds_next = f[t] * ds[t] if t < T else np.zeros_like(ds[0])  # f(t+1) dL/ds(t+1), h(t) held fixed
+
+        def transposed(second):  # J(t)^T (dL/dh(t), second), block by block
+            to_h = np.einsum("bij,bi->bj", J["dh_dh"][t - 1], dh[t - 1]) + np.einsum("bij,bi->bj", J["ds_dh"][t - 1], second)
+            to_s = np.einsum("bij,bi->bj", J["dh_ds"][t - 1], dh[t - 1]) + np.einsum("bij,bi->bj", J["ds_ds"][t - 1], second)
+            return to_h, to_s
+
+        to_h, to_s = transposed(ds_next)
+        sent_h = grads["h0"] if t == 1 else dh[t - 2] - dh_out[t - 2]  # sum_* W_*^T delta_*(t), i.e. dh_next
+        assert_close(f"J(t)^T (dh, ds_next), h-part = dh_next at t = {t}", to_h, sent_h, 1e-10)
+        assert_close(f"J(t)^T (dh, ds_next), s-part = f(t) dL/ds(t) at t = {t}", to_s, f[t - 1] * ds[t - 1], 1e-10)
+        if t == 1:
+            assert_close("the s-part at t = 1 is dL/ds(0), (5.16)", to_s, grads["s0"], 1e-10)
+        _, wrong = transposed(ds[t - 1])  # the total dL/ds(t) in the second slot counts a path twice
+        assert not np.allclose(wrong, f[t - 1] * ds[t - 1]), f"the totals would give the same at t = {t}"

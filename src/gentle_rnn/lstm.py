@@ -1,4 +1,4 @@
-"""The LSTM with a forget gate: forward propagation and back propagation through time.
+"""The LSTM with a forget gate: forward propagation and backpropagation through time.
 
 Model (Hochreiter & Schmidhuber 1997 with the forget gate of Gers, Schmidhuber & Cummins 2000; no peepholes),
 in the letters of Goodfellow et al. §10.10 so that nothing clashes with the logits o(t) or the output bias c.
@@ -211,7 +211,7 @@ def loss(params: dict, x, y, h0, s0) -> float:
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# back propagation through time
+# backpropagation through time
 
 
 # --8<-- [start:backward]
