@@ -6,7 +6,9 @@ Each module holds its configurations, its run, the command that writes its commi
 * :mod:`gentle_rnn.experiments.part1`: running parity, windowed dense models against a simple RNN
   (``python -m gentle_rnn.experiments.part1``);
 * :mod:`gentle_rnn.experiments.part4`: gradient norms by lag, exploding gradients and clipping, the adding
-  problem (``python -m gentle_rnn.experiments.part4``).
+  problem (``python -m gentle_rnn.experiments.part4``);
+* :mod:`gentle_rnn.experiments.charlm`: a character-level language model, the simple RNN and the LSTM on
+  this site's own prose (``python -m gentle_rnn.experiments.charlm``).
 """
 
 from __future__ import annotations
