@@ -15,7 +15,7 @@
 #
 # Part 6 ([the GRU and linear recurrences](../part-6-gru.md)) states every gradient of the gated recurrent
 # unit and the identities behind minGRU's parallel scan. This script proves them. The model, with $\odot$ the
-# elementwise product and the letters of the [notation page](../notation.md#the-gru-and-minGRU-part-6):
+# elementwise product and the letters of the [notation page](../notation.md#the-gru-and-mingru-part-6):
 #
 # $$\begin{aligned}
 # \zeta^{(t)} &= \sigma\big(a_\zeta^{(t)}\big), & a_\zeta^{(t)} &= b_\zeta + W_\zeta h^{(t-1)} + U_\zeta x^{(t)} && (6.1)\\
@@ -300,28 +300,31 @@ print("(6.17) closed form, (6.18) associativity, and the NumPy loop and Blelloch
 # %% [markdown]
 # ### 6a. The backward pass is the same recurrence, run backwards
 #
-# Let $g^{(t)}$ be the part of $\partial L/\partial h^{(t)}$ that comes from outside the recurrence (for us
-# $V^\top \partial L/\partial o^{(t)}$). The total $\lambda^{(t)} = \partial L/\partial h^{(t)}$ and the gradients are
+# Write $\partial L/\partial h^{(t)}$ for the total gradient at $h^{(t)}$ and $V^\top \partial L/\partial o^{(t)}$
+# for the part that arrives from outside the recurrence (`dh_out` in the code). Then
 #
-# $$\lambda^{(t)} = g^{(t)} + \mu^{(t+1)} \lambda^{(t+1)}, \quad \lambda^{(T)} = g^{(T)}, \tag{6.20}$$
+# $$\frac{\partial L}{\partial h^{(t)}} = V^\top \frac{\partial L}{\partial o^{(t)}} + \mu^{(t+1)} \odot \frac{\partial L}{\partial h^{(t+1)}},
+#   \qquad \frac{\partial L}{\partial h^{(T)}} = V^\top \frac{\partial L}{\partial o^{(T)}}, \tag{6.20}$$
 #
-# $$\frac{\partial L}{\partial \mu^{(t)}} = \lambda^{(t)} h^{(t-1)}, \qquad \frac{\partial L}{\partial \eta^{(t)}} = \lambda^{(t)}, \qquad
-#   \frac{\partial L}{\partial h^{(0)}} = \mu^{(1)} \lambda^{(1)} : \tag{6.21}$$
+# $$\frac{\partial L}{\partial \mu^{(t)}} = \frac{\partial L}{\partial h^{(t)}} \odot h^{(t-1)}, \qquad
+#   \frac{\partial L}{\partial \eta^{(t)}} = \frac{\partial L}{\partial h^{(t)}}, \qquad
+#   \frac{\partial L}{\partial h^{(0)}} = \mu^{(1)} \odot \frac{\partial L}{\partial h^{(1)}} . \tag{6.21}$$
 #
 # (6.20) is a linear recurrence of the form (6.16) in reversed time, so the same scan computes it
-# (`scan._reverse`). And by (6.17) the Jacobian over a lag is the product of the one-step coefficients,
-# $\partial h^{(t)}/\partial h^{(k)} = \prod_{j=k+1}^{t} \mu^{(j)}$: Part 4's product of Jacobians, here of
-# scalars in $(0, 1)$ that the input alone decides.
+# (`scan._reverse`). Below the free symbols $d_t$ stand for $V^\top \partial L/\partial o^{(t)}$ and
+# $\ell = \sum_t d_t h^{(t)}$. And by (6.17) the Jacobian over a lag is the product of the one-step
+# coefficients, $\partial h^{(t)}/\partial h^{(k)} = \prod_{j=k+1}^{t} \mu^{(j)}$: Part 4's product of
+# Jacobians, here of numbers in $(0, 1)$ that the input alone decides.
 
 # %%
-g = [sp.Symbol(f"g{t}") for t in range(1, T + 1)]
-ell = sp.Add(*[gi * hi for gi, hi in zip(g, cf)])
+d = [sp.Symbol(f"d{t}") for t in range(1, T + 1)]
+ell = sp.Add(*[di * hi for di, hi in zip(d, cf)])
 for method in ("loop", "scan"):
-    lam = ss.reverse_run(method, mu, g)
+    dh = ss.reverse_run(method, mu, d)
     for t in range(T):
-        assert sp.expand(sp.diff(ell, eta[t]) - lam[t]) == 0, f"(6.20) lambda({t + 1}), {method}"
-        assert sp.expand(sp.diff(ell, mu[t]) - lam[t] * (h0 if t == 0 else cf[t - 1])) == 0, "(6.21) dL/dmu"
-assert sp.expand(sp.diff(ell, h0) - mu[0] * ss.reverse_run("scan", mu, g)[0]) == 0, "(6.21) dL/dh(0)"
+        assert sp.expand(sp.diff(ell, eta[t]) - dh[t]) == 0, f"(6.20) dL/dh({t + 1}), {method}"
+        assert sp.expand(sp.diff(ell, mu[t]) - dh[t] * (h0 if t == 0 else cf[t - 1])) == 0, "(6.21) dL/dmu"
+assert sp.expand(sp.diff(ell, h0) - mu[0] * ss.reverse_run("scan", mu, d)[0]) == 0, "(6.21) dL/dh(0)"
 hk = sp.Symbol("h_k")
 for k in range(T):
     from_k = ss.closed_form(mu[k:], eta[k:], hk)[-1]  # h(T) as a function of h(k)

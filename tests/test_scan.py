@@ -65,12 +65,12 @@ def test_dh_T_dh_t_is_the_product_of_mu(T):
 @pytest.mark.parametrize("T", LENGTHS)
 @pytest.mark.parametrize("method", ["loop", "scan"])
 def test_reverse_scan_equals_sympy_diff(method, T):
-    # lam(t) = dl/dh(t) total = dl/deta(t) for l = sum_t g(t) h(t); and dl/dmu(t) = lam(t) h(t-1)
+    # the total dl/dh(t) = dl/deta(t) for l = sum_t d(t) h(t); and dl/dmu(t) = dl/dh(t) h(t-1)
     mu, eta, h0 = ss.symbols(T)
-    g = [sp.Symbol(f"g{t}") for t in range(1, T + 1)]
+    d = [sp.Symbol(f"d{t}") for t in range(1, T + 1)]
     h = ss.closed_form(mu, eta, h0)
-    ell = sp.Add(*[gi * hi for gi, hi in zip(g, h)])
-    lam = ss.reverse_run(method, mu, g)
+    ell = sp.Add(*[di * hi for di, hi in zip(d, h)])
+    lam = ss.reverse_run(method, mu, d)
     for t in range(T):
         assert _expands_equal(sp.diff(ell, eta[t]), lam[t]), f"(6.20) lam({t + 1})"
         h_prev = h0 if t == 0 else h[t - 1]

@@ -27,8 +27,8 @@ loop(mu, eta, h0) -> h                 the sequential recurrence (6.16), (T, ...
 scan(mu, eta, h0) -> h                 Blelloch's work-efficient prefix scan of (6.18)
 log_scan(mu, eta, h0) -> h             the closed form (6.17) in log space (Heinsen 2023)
 closed_form_naive(mu, eta, h0)         the closed form with a plain cumulative product: overflows
-reverse_scan(mu, g) -> lam             the backward pass: lam(t) = g(t) + mu(t+1) lam(t+1)   (6.20)
-grads(mu, h0, h, g) -> dmu, deta, dh0  the gradients of a loss with dL/dh(t) = g(t) from outside (6.21)
+reverse_scan(mu, dh_out) -> dh        the backward pass: dL/dh(t) = dh_out(t) + mu(t+1) dL/dh(t+1)  (6.20)
+grads(mu, h0, h, dh_out)              (dmu, deta, dh0), dh_out(t) the part of dL/dh(t) from outside (6.21)
 mingru_init_params, mingru_forward, mingru_loss, mingru_loss_and_grads    minGRU with our output layer
 """
 
@@ -178,40 +178,39 @@ def closed_form_naive(mu, eta, h0) -> np.ndarray:
 
 
 # --8<-- [start:reverse]
-def _reverse(mu, g, method="scan"):
-    """lam(t) = g(t) + mu(t+1) lam(t+1), lam(T) = g(T): the same recurrence run backwards in time (6.20)."""
+def _reverse(mu, dh_out, method="scan"):
+    """dL/dh(t) = dh_out(t) + mu(t+1) dL/dh(t+1), dL/dh(T) = dh_out(T): (6.16) run backwards in time (6.20)."""
     coeff = np.concatenate([mu[1:], np.ones_like(mu[:1])])  # mu(t+1) at index t - 1 (the last is unused)
     run = _scan if method == "scan" else _loop
-    return run(coeff[::-1], g[::-1], np.zeros_like(g[0]))[::-1]
+    return run(coeff[::-1], dh_out[::-1], np.zeros_like(dh_out[0]))[::-1]
 
 
-def _grads(mu, h0, h, g, method="scan"):
-    """dL/dmu(t) = lam(t) h(t-1), dL/deta(t) = lam(t), dL/dh(0) = mu(1) lam(1)   (6.21)."""
-    lam = _reverse(mu, g, method)  # the total dL/dh(t)
+def _grads(mu, h0, h, dh_out, method="scan"):
+    """dL/dmu(t) = dL/dh(t) h(t-1), dL/deta(t) = dL/dh(t), dL/dh(0) = mu(1) dL/dh(1)   (6.21)."""
+    dh = _reverse(mu, dh_out, method)  # the total dL/dh(t)
     h_prev = np.concatenate([np.broadcast_to(h0, h.shape[1:])[None], h[:-1]])  # h(t-1) at index t - 1
-    return lam * h_prev, lam, mu[0] * lam[0]
+    return dh * h_prev, dh, mu[0] * dh[0]
 # --8<-- [end:reverse]
 
 
-def reverse_scan(mu, g, method: str = "scan") -> np.ndarray:
-    """The total gradient lam(t) = dL/dh(t) of the recurrence (6.16), given g(t), the part of dL/dh(t) from
-    outside it (6.20). ``method``: "scan" (a prefix scan on the reversed sequence) or "loop"."""
-    mu, g, _ = _check(mu, g)
+def reverse_scan(mu, dh_out, method: str = "scan") -> np.ndarray:
+    """The total gradient dL/dh(t) of the recurrence (6.16), given ``dh_out[t - 1]``, the part of dL/dh(t)
+    from outside it (6.20). ``method``: "scan" (a prefix scan on the reversed sequence) or "loop"."""
+    mu, dh_out, _ = _check(mu, dh_out)
     if method not in ("loop", "scan"):
         raise ValueError(f"method must be 'loop' or 'scan', got {method!r}")
-    return _reverse(mu, g, method)
+    return _reverse(mu, dh_out, method)
 
 
-def grads(mu, h0, h, g, method: str = "scan"):
-    """``(dmu, deta, dh0)`` for a loss whose gradient at h(t) from outside the recurrence is ``g[t - 1]`` (6.21).
-
-    ``h`` must be the forward result for ``mu``, ``eta`` (any method) and ``h0``.
+def grads(mu, h0, h, dh_out, method: str = "scan"):
+    """``(dmu, deta, dh0)`` for a loss whose gradient at h(t) from outside the recurrence is ``dh_out[t - 1]``
+    (6.21). ``h`` must be the forward result for ``mu``, ``eta`` (any method) and ``h0``.
     """
-    mu, g, h0 = _check(mu, g, h0)
+    mu, dh_out, h0 = _check(mu, dh_out, h0)
     _, h, _ = _check(mu, h)
     if method not in ("loop", "scan"):
         raise ValueError(f"method must be 'loop' or 'scan', got {method!r}")
-    return _grads(mu, h0, h, g, method)
+    return _grads(mu, h0, h, dh_out, method)
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def run(method: str, mu, eta, h0) -> list[sp.Expr]:
     return [sp.sympify(v) for v in h]
 
 
-def reverse_run(method: str, mu, g) -> list[sp.Expr]:
-    """The NumPy reverse scan (6.20) on object arrays: lam(t) = g(t) + mu(t+1) lam(t+1)."""
-    lam = _scan_module._reverse(np.array(mu, dtype=object), np.array(g, dtype=object), method)
-    return [sp.sympify(v) for v in lam]
+def reverse_run(method: str, mu, dh_out) -> list[sp.Expr]:
+    """The NumPy reverse scan (6.20) on object arrays: dL/dh(t) = dh_out(t) + mu(t+1) dL/dh(t+1)."""
+    dh = _scan_module._reverse(np.array(mu, dtype=object), np.array(dh_out, dtype=object), method)
+    return [sp.sympify(v) for v in dh]
