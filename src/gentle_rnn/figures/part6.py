@@ -63,18 +63,16 @@ def _run():
 
 
 def forward_table() -> str:
-    """Every forward quantity of the example, step by step: equations (6.1)-(6.5)."""
+    """Every forward quantity of the example, step by step: equations (6.1)-(6.5) (x and y are in the prose)."""
     params, x, y, h0, L, grads, dh, da, tr = _run()
     o = tr.hs[1:] @ params["V"].T + params["c"]
     logp = o - np.log(np.exp(o).sum(axis=-1, keepdims=True))
     rows = []
     for t in range(1, 4):
         i = t - 1
-        rows.append([str(t), _num(x[i, 0, 0]), _num(tr.zeta[i, 0, 0]), _num(tr.rho[i, 0, 0]),
-                     _num(tr.h_tilde[i, 0, 0]), _num(tr.hs[t, 0, 0]), str(y[i, 0] + 1),
-                     _num(-logp[i, 0, y[i, 0]])])
-    return _table(["$t$", "$x^{(t)}$", r"$\zeta^{(t)}$", r"$\rho^{(t)}$", r"$\tilde h^{(t)}$", "$h^{(t)}$",
-                   "$y^{(t)}$", "$L^{(t)}$"], rows)
+        rows.append([str(t), _num(tr.zeta[i, 0, 0]), _num(tr.rho[i, 0, 0]), _num(tr.h_tilde[i, 0, 0]),
+                     _num(tr.hs[t, 0, 0]), _num(-logp[i, 0, y[i, 0]])])
+    return _table(["$t$", r"$\zeta^{(t)}$", r"$\rho^{(t)}$", r"$\tilde h^{(t)}$", "$h^{(t)}$", "$L^{(t)}$"], rows)
 
 
 def backward_table() -> str:
