@@ -35,13 +35,16 @@ export function num(v, digits = 3) {
 export const vec = (v, digits = 3) => `(${v.map((e) => num(e, digits)).join(", ")})`;
 export const mat = (M, digits = 3) => `(${M.map((row) => row.map((e) => num(e, digits)).join(", ")).join("; ")})`;
 
-// 1.23e-5 style, with a typographic minus, for numbers over many orders of magnitude.
+const SUPERSCRIPT = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079";
+
+// 1.23 × 10⁻⁵ style, with a typographic minus, for numbers over many orders of magnitude.
 export function sci(v, digits = 2) {
   if (v === 0) return "0";
   const [m, e] = v.toExponential(digits).split("e");
   const exp = Number(e);
   const mant = m.replace("-", "\u2212");
-  return exp === 0 ? mant : `${mant} \u00d7 10^${String(exp).replace("-", "\u2212")}`;
+  const power = String(exp).split("").map((c) => (c === "-" ? "\u207b" : SUPERSCRIPT[c])).join("");
+  return exp === 0 ? mant : `${mant} \u00d7 10${power}`;
 }
 
 let counter = 0;
