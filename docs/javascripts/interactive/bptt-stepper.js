@@ -21,10 +21,10 @@ export function mount(root) {
   const figure = el("div", { class: "rnn-widget rnn-widget--bptt" });
 
   // ---- controls
-  const back = el("button", { type: "button", class: "md-button", text: "\u25c0 Back one step in time",
+  const back = el("button", { type: "button", text: "\u25c0 Back one step in time",
     onclick: () => go(position + 1) });
-  const undo = el("button", { type: "button", class: "md-button", text: "Undo \u25b6", onclick: () => go(position - 1) });
-  const reset = el("button", { type: "button", class: "md-button", text: "Start over", onclick: () => go(0) });
+  const undo = el("button", { type: "button", text: "Undo \u25b6", onclick: () => go(position - 1) });
+  const reset = el("button", { type: "button", text: "Start over", onclick: () => go(0) });
   const tauControl = slider({
     label: "Truncation length \u03c4", min: 1, max: T, step: 1, value: tau,
     text: (v) => (v >= T ? `\u03c4 = ${v}: full BPTT, nothing cut` : `\u03c4 = ${v}: each loss term's gradient crosses at most ${v - 1} step${v === 2 ? "" : "s"} back`),
