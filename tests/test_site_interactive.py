@@ -11,6 +11,7 @@ navigation; without JavaScript the static figure shows; axe-core finds no seriou
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -32,22 +33,29 @@ PAGES = {
 }
 FIGURE_IDS = {"bptt-stepper": "fig-bptt-stepper", "lag": "fig-lag", "carousel": "fig-carousel"}
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SITE_URL = re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.M).group(1)
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # helpers
 
 
-def open_page(browser, base, widget, width=1280, scheme="light", javascript=True):
+def open_page(browser, base, widget, width=1280, scheme="light", javascript=True, math=False):
     context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme,
                                   java_script_enabled=javascript)
+    if javascript:
+        # Material's instant navigation intercepts only links listed in sitemap.xml, whose URLs carry the
+        # site_url's port (8000): serve it rewritten to this server's origin, as it is when served at site_url
+        context.route("**/sitemap.xml", lambda route: route.fulfill(
+            response=(r := route.fetch()), body=r.text().replace(SITE_URL.rstrip("/"), base)))
     page = context.new_page()
     page.errors = []
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.goto(base + "/" + PAGES[widget])
     if javascript:
-        wait_for_math(page)
+        if math:
+            wait_for_math(page)
         page.wait_for_selector(f'[data-widget="{widget}"].rnn-widget--live .rnn-widget')
     return context, page
 
@@ -308,15 +316,18 @@ def test_carousel_matches_numpy_for_every_control(browser, site_server):
     set_slider_by_mouse(page, bias, 0.7)
     check_carousel(page)
     # the caption's claims
+    biases = np.arange(-2, 5.01, 0.25)
     for T in (5, 20, 60):
-        shares = [seen[(b, T)]["total_share"] for b in np.arange(-2, 5.01, 0.25)]
+        shares = [seen[(b, T)]["total_share"] for b in biases]
         assert np.all(np.diff(shares) > 0), f"T={T}: the share grows with the forget bias"
         assert seen[(5.0, T)]["total_share"] > 1, "at b_f = 5 the gates add to the carousel"
-        assert seen[(-2.0, T)]["total_share"] < 1e-2
-        for b in np.arange(3, 5.01, 0.25):
-            assert seen[(b, T)]["cell_share"] > seen[(b, T)]["gates_share"] > 0, "from b_f = 3, mostly the cell path"
-    assert 1e-2 < seen[(1.0, 5)]["rnn_share"] < 1e-1 and seen[(1.0, 60)]["rnn_share"] < 1e-26
-    assert 1e-2 < seen[(3.0, 60)]["total_share"] < 1e-1
+        for b in biases:
+            assert seen[(b, T)]["rnn_share"] <= 0.4 ** (T - 1), "the simple RNN keeps at most 0.4^(T-1)"
+            if b >= 0:
+                assert seen[(b, T)]["gates_share"] > 0 and seen[(b, T)]["cell_share"] > 0
+    assert 1e-15 < seen[(0.0, 60)]["total_share"] < 1e-13 and 0.1 < seen[(3.0, 60)]["total_share"] < 0.3
+    assert 0.6 < seen[(5.0, 60)]["cell_share"] < 0.8
+    assert 1e-2 < seen[(1.0, 5)]["rnn_share"] < 2e-2 and 1e-30 < seen[(1.0, 60)]["rnn_share"] < 1e-28
     assert page.errors == []
     context.close()
 
@@ -368,7 +379,7 @@ def test_without_javascript_the_static_figure_shows(browser, site_server, widget
 @pytest.mark.parametrize("width", [390, 1280])
 @pytest.mark.parametrize("widget", PAGES)
 def test_figure_accessible_and_fits(browser, site_server, widget, width, scheme):
-    context, page = open_page(browser, site_server, widget, width=width, scheme=scheme)
+    context, page = open_page(browser, site_server, widget, width=width, scheme=scheme, math=True)
     expected = "slate" if scheme == "dark" else "default"
     assert page.evaluate("document.body.dataset.mdColorScheme") == expected
     figure = f"figure#{FIGURE_IDS[widget]}"

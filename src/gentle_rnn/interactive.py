@@ -176,10 +176,12 @@ def lag_data(seed: int, H: int, T: int, lambda_1: float, kind: str, activation: 
 # ----------------------------------------------------------------------------------------------------------------
 # Part 5: the constant error carousel
 
-#: The Part 5 figure's inputs repeat the worked example's three inputs: x(t) = CYCLE[(t - 1) % 3].
-CAROUSEL_CYCLE = (1.0, -0.5, 0.8)
-#: The simple RNN beside it: one unit, h(t) = tanh(W h(t-1) + U x(t)) with W = 1 (lambda_1 = 1) and U = 0.8.
-CAROUSEL_RNN = {"U": 0.8, "W": 1.0}
+#: The Part 5 figure's inputs: the worked example's three, then their negatives, repeated. With a zero-mean input
+#: the cell state does not drift into tanh's flat tails, where 1 - tanh^2 s(t) would lose its digits to
+#: cancellation (and the browser's tanh and NumPy's, which may differ in the last bit, would disagree).
+CAROUSEL_CYCLE = (1.0, -0.5, 0.8, -1.0, 0.5, -0.8)
+#: The simple RNN beside it: one unit, h(t) = tanh(W h(t-1) + U x(t)), with the weights of the block input z.
+CAROUSEL_RNN = {"U": 0.8, "W": 0.4}
 
 
 def carousel_data(forget_bias: float, T: int, step: int) -> dict:
@@ -199,7 +201,7 @@ def carousel_data(forget_bias: float, T: int, step: int) -> dict:
         raise ValueError(f"T must be >= 2 and step in [1, T], got T={T!r}, step={step!r}")
     params, *_ = example()
     params = {**params, "b_f": np.array([float(forget_bias)])}
-    x = np.array([CAROUSEL_CYCLE[i % 3] for i in range(T)]).reshape(T, 1, 1)
+    x = np.array([CAROUSEL_CYCLE[i % len(CAROUSEL_CYCLE)] for i in range(T)]).reshape(T, 1, 1)
     zeros = np.zeros((1, 1))
     dh_out = np.zeros((T, 1, 1))
     dh_out[-1] = 1.0
