@@ -31,9 +31,9 @@ export function mount(root) {
   const activation = radios({ legend: "Activation", name: "rnn-act", value: state.activation,
     options: [["tanh", "tanh (\u03b3 = 1)"], ["sigmoid", "sigmoid (\u03b3 = 1/4)"]],
     onChange: (v) => { state.activation = v; render(`Activation is now ${v}.`); } });
-  const clipControl = slider({ label: "Clipping threshold \u03b8 for \u2016\u2202L/\u2202W\u2016", min: 0,
+  const clipControl = slider({ label: "Clipping threshold for \u2016\u2202L/\u2202W\u2016", min: 0,
     max: THRESHOLDS.length - 1, step: 1, value: THRESHOLDS.indexOf(state.threshold),
-    text: (i) => (THRESHOLDS[i] === null ? "no clipping" : `\u03b8 = ${THRESHOLDS[i]}`),
+    text: (i) => (THRESHOLDS[i] === null ? "no clipping" : `threshold ${THRESHOLDS[i]}`),
     onInput: (i) => { state.threshold = THRESHOLDS[i]; render(THRESHOLDS[i] === null ? "Clipping off." : `Threshold set to ${THRESHOLDS[i]}.`); } });
 
   figure.append(el("div", { class: "rnn-widget__controls" }, [lambdaControl.wrap, kind, activation]), plotBox, legend,
@@ -57,7 +57,7 @@ export function mount(root) {
     readout.textContent = `\u03b3\u03bb\u2081 = ${num(gl, 3)} (${gl < 1 ? "below 1: the gradient must vanish" : gl === 1 ? "exactly 1" : "above 1: it may explode, need not"}). `
       + `After ${T} steps: measured ${sci(d.norms[T])}, bound ${sci(d.bound[T])}.`;
     clipReadout.textContent = `For a loss at step ${T}: \u2016\u2202L/\u2202W\u2016 = ${sci(d.grad_norm)}; `
-      + (d.scale < 1 ? `clipped to \u03b8 = ${state.threshold} (scaled by ${sci(d.scale)}, same direction).` : "not clipped (below \u03b8).");
+      + (d.scale < 1 ? `clipped to the threshold ${state.threshold} (scaled by ${sci(d.scale)}, same direction).` : "not clipped (below the threshold).");
     live.textContent = `${prefix} Measured norm after ${T} steps ${sci(d.norms[T])}, bound ${sci(d.bound[T])}; gradient norm ${sci(d.grad_norm)}${d.scale < 1 ? `, clipped to ${state.threshold}` : ""}.`.trim();
   }
   render();
