@@ -17,7 +17,7 @@ export function mount(root) {
   const plotBox = el("div", { class: "rnn-widget__plot", id: uid("lag-plot") });
   const legend = el("ul", { class: "rnn-widget__legend" }, [
     el("li", { class: "rnn-key rnn-key--measured", text: `measured \u2016\u2202h\u207d\u1d40\u207e/\u2202h\u207d\u1d40\u207b\u1d4f\u207e\u2016\u2082 (k = lag)` }),
-    el("li", { class: "rnn-key rnn-key--bound", text: "bound (\u03b3\u03bb\u2081)^lag, (4.6)" }),
+    el("li", { class: "rnn-key rnn-key--bound", text: "bound (\u03b3\u03bb\u2081)\u02e1\u1d43\u1d4d, (4.6)" }),
   ]);
   const readout = el("p", { class: "rnn-widget__readout" });
   const clipReadout = el("p", { class: "rnn-widget__readout" });

@@ -5,7 +5,7 @@ const decade = (v) => Math.log10(v);
 
 // series: [{ values: [y(0), y(1), ...], cls, label }]; x runs 0 ... n - 1.
 export function logPlot(box, { series, xlabel, ylabel, width = 340, height = 210 }) {
-  const m = { l: 46, r: 8, t: 8, b: 34 };
+  const m = { l: 56, r: 8, t: 8, b: 34 };
   const all = series.flatMap((s) => s.values).filter((v) => v > 0 && Number.isFinite(v));
   let lo = Math.floor(decade(Math.min(...all)));
   let hi = Math.ceil(decade(Math.max(...all)));
