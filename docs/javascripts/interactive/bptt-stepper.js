@@ -27,7 +27,8 @@ export function mount(root) {
   const reset = el("button", { type: "button", text: "Start over", onclick: () => go(0) });
   const tauControl = slider({
     label: "Truncation length \u03c4", min: 1, max: T, step: 1, value: tau,
-    text: (v) => (v >= T ? `\u03c4 = ${v}: full BPTT, nothing cut` : `\u03c4 = ${v}: each loss term's gradient crosses at most ${v - 1} step${v === 2 ? "" : "s"} back`),
+    text: (v) => (v >= T ? `\u03c4 = ${v}: full BPTT, nothing cut` : v === 1 ? "\u03c4 = 1: each loss term's gradient stays in its own step"
+      : `\u03c4 = ${v}: each loss term's gradient crosses at most ${v - 1} step${v === 2 ? "" : "s"} back`),
     onInput: (v) => { tau = v; steps = bpttSteps(ex, tau >= T ? null : tau); render(`Truncation length set to ${v}.`); },
   });
   const buttons = el("div", { class: "rnn-widget__buttons" }, [back, undo, reset]);
@@ -42,9 +43,11 @@ export function mount(root) {
     markerWidth: 6, markerHeight: 6, orient: "auto-start-reverse" }, [svg("path", { d: "M0,0 L10,5 L0,10 z", fill: "context-stroke" })])]));
   const edges = {}; // key -> <g>
   const edge = (key, x1, y1, x2, y2, label) => {
+    const diagonal = x1 !== x2; // the W^T edges: label below the middle, clear of the tanh' labels
     const g = svg("g", { class: "rnn-edge" }, [
       svg("line", { x1, y1, x2, y2, "marker-end": `url(#${gTitle.id}-arrow)` }),
-      svg("text", { x: (x1 + x2) / 2 + 4, y: (y1 + y2) / 2 + 4, text: label }),
+      svg("text", diagonal ? { x: (x1 + x2) / 2, y: (y1 + y2) / 2 + 20, "text-anchor": "middle", text: label }
+        : { x: x1 + 4, y: (y1 + y2) / 2 + 4, text: label }),
     ]);
     edges[key] = g;
     graph.append(g);
@@ -130,7 +133,7 @@ export function mount(root) {
       let state = position > doneAt ? "done" : position === doneAt ? "current" : "todo";
       if (kind === "ah" && k >= 2 && steps[T - k + 1].sent.length === 0) state = "cut"; // tau drops everything here
       g.setAttribute("class", `rnn-edge rnn-edge--${state}`);
-      if (kind === "ah") g.lastChild.textContent = state === "cut" ? "W\u1d40 cut" : "W\u1d40";
+      if (kind === "ah") g.lastChild.textContent = state === "cut" ? "cut" : "W\u1d40";
     }
     for (const [key, g] of Object.entries(nodes)) {
       const k = Number(key.slice(1));
