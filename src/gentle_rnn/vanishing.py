@@ -21,6 +21,7 @@ Public functions
 largest_singular_value(W)                      lambda_1, the spectral norm of W
 with_largest_singular_value(W, lambda_1)       W rescaled so that its largest singular value is lambda_1
 recurrent_matrix(H, lambda_1, rng, kind)       a random W with a prescribed lambda_1 (orthogonal or Gaussian)
+recurrent_matrix_from_gaussian(G, lambda_1, kind)  the same from a given Gaussian matrix G
 state_jacobians(W, d)                          diag(d(j)) W for every step j: equation (4.1), any activation
 jacobian_product(J, t, u)                      dh(t)/dh(u) from the step Jacobians: equation (4.2)
 rnn_state_jacobians(params, x, h0)             the step Jacobians of the simple RNN (from rnn.forward)
@@ -82,7 +83,16 @@ def recurrent_matrix(H: int, lambda_1: float, rng, kind: str = "orthogonal") -> 
     """
     H = positive_int("H", H)
     rng = np.random.default_rng(rng)
-    G = rng.normal(size=(H, H))
+    return recurrent_matrix_from_gaussian(rng.normal(size=(H, H)), lambda_1, kind)
+
+
+def recurrent_matrix_from_gaussian(G, lambda_1: float, kind: str = "orthogonal") -> np.ndarray:
+    """:func:`recurrent_matrix` from a given standard normal (H, H) matrix ``G`` instead of a generator.
+
+    The interactive figure of Part 4 draws ``G`` with the generator it shares with the browser
+    (:class:`gentle_rnn.interactive.Mulberry32`) and builds W here, as the browser does in ``core.js``.
+    """
+    G = Shapes().array("G", G, "H H")
     if kind == "gaussian":
         return with_largest_singular_value(G, lambda_1)
     if kind != "orthogonal":
