@@ -136,13 +136,12 @@ def test_training_on_your_own_text_prints_samples(tmp_path, capsys):
     assert "--- step 20" in out and "unigram baseline" in out
 
 
-def test_the_command_says_whether_fresh_numbers_agree(committed, capsys):
-    fresh = {"runs": {m: {"valid_bits": [committed["full"]["runs"][m]["valid_bits"][-1]]} for m in charlm.MODELS}}
-    assert charlm._agreement(fresh, committed) == []
-    fresh["runs"]["lstm"]["valid_bits"][-1] += 2 * charlm.AGREEMENT_BITS
-    problems = charlm._agreement(fresh, committed)
-    assert len(problems) == 1 and "lstm" in problems[0]
-    assert "DIFFERS" in capsys.readouterr().out
+def test_failed_claims_names_each_claim_that_fails(committed, text):
+    assert charlm.failed_claims(committed["full"], text) == []
+    doctored = json.loads(json.dumps(committed["full"]))
+    doctored["runs"]["lstm"]["valid_bits"][-1] = committed["full"]["unigram_bits"] - 0.5  # learned little
+    failed = charlm.failed_claims(doctored, text)
+    assert any("lstm ends" in f for f in failed) and any("tenth of a bit" in f for f in failed), failed
 
 
 # ---------------------------------------------------------------------------------------------------------------
