@@ -223,8 +223,8 @@ for mistake in ("reset after", "direct 1 - mu"):
 # %% [markdown]
 # ## 4. Independently: forward mode (RTRL), PyTorch's convention
 #
-# Real-time recurrent learning carries $M^{(t)} = \partial h^{(t)} / \partial(\theta, h^{(0)})$ forward,
-# $M^{(t)} = J^{(t)} M^{(t-1)} + [\partial h^{(t)}/\partial\theta|_{\text{step } t} \;\; 0]$, with both local
+# Real-time recurrent learning carries $R^{(t)} = \partial h^{(t)} / \partial(\theta, h^{(0)})$ forward,
+# $R^{(t)} = J^{(t)} R^{(t-1)} + [\partial h^{(t)}/\partial\theta|_{\text{step } t} \;\; 0]$, with both local
 # Jacobians from `sympy.diff` of one generic step; no backward recursion anywhere. Here for `update="keep"`,
 # `reset="after"` (what `torch.nn.GRU` computes) at $(D, H, K) = (2, 3, 4)$, $T = 3$: 73 entries.
 
@@ -265,7 +265,7 @@ print("dh(3)/dh(0) with the weights cut = diag(mu(3) . mu(2) . mu(1)): proven")
 #
 # whose coefficients are known for all $t$ before the recurrence runs. Per unit (the map is elementwise):
 #
-# $$h^{(t)} = \Big(\prod_{j=1}^{t} \mu^{(j)}\Big) h^{(0)} + \sum_{k=1}^{t} \Big(\prod_{j=k+1}^{t} \mu^{(j)}\Big) \eta^{(k)} \tag{6.17}$$
+# $$h^{(t)} = \Big(\prod_{t'=1}^{t} \mu^{(t')}\Big) h^{(0)} + \sum_{u=1}^{t} \Big(\prod_{t'=u+1}^{t} \mu^{(t')}\Big) \eta^{(u)} \tag{6.17}$$
 #
 # and the composition of two steps (first, then second) is again such a map,
 #
@@ -311,9 +311,9 @@ print("(6.17) closed form, (6.18) associativity, and the NumPy loop and Blelloch
 #   \frac{\partial L}{\partial h^{(0)}} = \mu^{(1)} \odot \frac{\partial L}{\partial h^{(1)}} . \tag{6.21}$$
 #
 # (6.20) is a linear recurrence of the form (6.16) in reversed time, so the same scan computes it
-# (`scan._reverse`). Below the free symbols $d_t$ stand for $V^\top \partial L/\partial o^{(t)}$ and
-# $\ell = \sum_t d_t h^{(t)}$. And by (6.17) the Jacobian over a lag is the product of the one-step
-# coefficients, $\partial h^{(t)}/\partial h^{(k)} = \prod_{j=k+1}^{t} \mu^{(j)}$: Part 4's product of
+# (`scan._reverse`). Below the free symbols $\bar h^{(t)}$ stand for $V^\top \partial L/\partial o^{(t)}$ and
+# $\ell = \sum_t \bar h^{(t)\top} h^{(t)}$. And by (6.17) the Jacobian over a lag is the product of the one-step
+# coefficients, $\partial h^{(t)}/\partial h^{(u)} = \prod_{t'=u+1}^{t} \mu^{(t')}$: Part 4's product of
 # Jacobians, here of numbers in $(0, 1)$ that the input alone decides.
 
 # %%
