@@ -101,9 +101,10 @@ show(r"h_1^{(t)}", c0.h[0].xreplace(short), text="h_1(t), update='keep' (nodes a
 # &\quad + \operatorname{diag}\big((1 - \mu^{(t)}) \odot (1 - \tilde h^{(t)} \odot \tilde h^{(t)})\big)
 #   \frac{\partial a_h^{(t)}}{\partial h^{(t-1)}},\\
 # \frac{\partial a_h^{(t)}}{\partial h^{(t-1)}} &= W_h \operatorname{diag}\big(\rho^{(t)}\big)
-#   + W_h \operatorname{diag}\big(h^{(t-1)} \odot \rho^{(t)} \odot (1 - \rho^{(t)})\big) W_\rho \quad \text{(6.3)},\\
+#   + W_h \operatorname{diag}\big(h^{(t-1)} \odot \rho^{(t)} \odot (1 - \rho^{(t)})\big) W_\rho\\
+# &\qquad \text{(this for (6.3); for (6.3'):)}\\
 # \frac{\partial a_h^{(t)}}{\partial h^{(t-1)}} &= \operatorname{diag}\big(\rho^{(t)}\big) W_h
-#   + \operatorname{diag}\big(W_h h^{(t-1)} \odot \rho^{(t)} \odot (1 - \rho^{(t)})\big) W_\rho \quad \text{(6.3')} .
+#   + \operatorname{diag}\big(W_h h^{(t-1)} \odot \rho^{(t)} \odot (1 - \rho^{(t)})\big) W_\rho .
 # \end{aligned} \tag{6.14}$$
 #
 # The first term is the GRU's analogue of the LSTM's constant error carousel: with the gates held fixed,
@@ -239,7 +240,7 @@ fwd = sg.rtrl(net4)
 rec4 = sg.bptt(net4)
 entries = sum(sg.exact_agreement(rec4.grads[n], fwd[n], net4.inputs, points=1) for n in sg.GRAD_KEYS)
 assert entries == 73, entries
-print(f"BPTT == forward mode (RTRL) for all {entries} entries\n  at (D, H, K, T) = (2, 3, 4, 3), reset='after' "
+print(f"BPTT == forward mode (RTRL) for all {entries} entries\n  at (D, H, K, T) = (2, 3, 4, 3), reset='after'\n  "
       f"(exact, 1 random rational point; {time.process_time() - t0:.2f} s CPU)")
 
 # %% [markdown]
@@ -298,7 +299,7 @@ for method in ("loop", "scan"):
         m_, e_, h_ = ss.symbols(T_)
         got, want = ss.run(method, m_, e_, h_), ss.closed_form(m_, e_, h_)
         assert all(sp.expand(a - b) == 0 for a, b in zip(got, want)), f"{method}, T = {T_}"
-print("(6.17) closed form, (6.18) associativity, and the NumPy loop and Blelloch scan\n  on symbols "
+print("(6.17) closed form, (6.18) associativity,\n  and the NumPy loop and Blelloch scan on symbols "
       "(T = 3, 5, 8) == (6.17): proven")
 
 # %% [markdown]
