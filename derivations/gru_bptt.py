@@ -299,7 +299,7 @@ for method in ("loop", "scan"):
         m_, e_, h_ = ss.symbols(T_)
         got, want = ss.run(method, m_, e_, h_), ss.closed_form(m_, e_, h_)
         assert all(sp.expand(a - b) == 0 for a, b in zip(got, want)), f"{method}, T = {T_}"
-print("(6.17) closed form, (6.18) associativity,\n  and the NumPy loop and Blelloch scan on symbols "
+print("(6.17) closed form, (6.18) associativity,\n  and the NumPy loop and Blelloch scan on symbols\n  "
       "(T = 3, 5, 8) == (6.17): proven")
 
 # %% [markdown]
