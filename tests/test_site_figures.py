@@ -59,17 +59,7 @@ def test_every_figure_reference_resolves_and_reads_the_figure_number(survey):
     problems = []
     for path, _, _, probe in _configs(survey, "desktop", "light"):
         for ref in probe["references"]:
-            target, _, fig_id = ref["href"].partition("#")
-            if ref["samePage"]:
-                target_path = path
-            else:  # a relative URL from this page's directory
-                parts = [p for p in path.strip("/").split("/") if p]
-                for piece in target.strip("/").split("/"):
-                    if piece == "..":
-                        parts = parts[:-1]
-                    elif piece not in ("", "."):
-                        parts.append(piece)
-                target_path = "/" + "/".join(parts) + ("/" if parts else "")
+            target_path, fig_id = ref["targetPath"], ref["targetId"]  # resolved by the browser
             table = numbers.get(target_path)
             if table is None or fig_id not in table:
                 problems.append(f"{path}: link {ref['href']!r} ({ref['text']!r}) points at no figure")
@@ -112,6 +102,8 @@ def test_no_figure_is_a_light_card_on_a_dark_page(survey):
             if fig["background"] > 0.2:
                 problems.append(f"{where}: painted on a light background (luminance {fig['background']:.2f})")
             for m in fig["media"]:
+                if m["background"] > 0.2:
+                    problems.append(f"{where}: a {m['tag']} painted on a light background (luminance {m['background']:.2f})")
                 if m.get("lightShare") is not None and m["lightShare"] > 0.15:
                     problems.append(f"{where}: {m['src']} is {100 * m['lightShare']:.0f} % light pixels")
                 if m.get("meanInk") is not None and m["meanInk"] < 0.2:

@@ -44,7 +44,8 @@ async () => {
   async function measure(el) {
     const tag = el.tagName.toLowerCase();
     const shown = el.getBoundingClientRect();
-    const out = { tag, width: Math.round(shown.width), texts: [], collisions: [], darkFills: [], inks: [] };
+    const out = { tag, width: Math.round(shown.width), texts: [], collisions: [], darkFills: [], inks: [],
+      background: luminance(backgroundOf(el)) };  // what the picture itself is painted on
     if (tag === "img") {
       out.src = el.getAttribute("src");
       const src = el.currentSrc || el.src;
@@ -154,10 +155,9 @@ async () => {
   }
   const references = [...content.querySelectorAll('a[href*="#fig-"]')].map((a) => {
     const url = new URL(a.href);
-    const samePage = url.pathname === location.pathname;
     return {
-      text: a.textContent.trim(), href: a.getAttribute("href"), samePage,
-      resolves: samePage ? !!document.getElementById(decodeURIComponent(url.hash.slice(1))) : null,
+      text: a.textContent.trim(), href: a.getAttribute("href"),
+      targetPath: url.pathname, targetId: decodeURIComponent(url.hash.slice(1)),
     };
   });
   const outside = pictures.filter((p) => !p.closest("figure")).map((p) => ({
