@@ -99,7 +99,7 @@ def _computed_figures() -> dict[str, tuple[bytes, bytes]]:
         h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     cache = CACHE / h.hexdigest()[:16]
     out = {}
-    for name in sorted(figures.load_all()):
+    for name in figures.light_figures():
         light, dark = cache / name, cache / figures.dark_name(name)
         if not (light.is_file() and dark.is_file()):
             renders = figures.render_schemes(name)

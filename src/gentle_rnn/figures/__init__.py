@@ -21,7 +21,9 @@ as displayed (the browser tests measure it). A multi-panel plot becomes several 
 light scheme) and once through :func:`darken`, which keeps every colour's hue and saturation and reverses its
 lightness into the range that reads on Material's dark (slate) background (black text becomes near-white, a
 dark red line a light red one). The hook adds the dark render as ``figures/<name minus .svg>-dark.svg`` and
-shows the two with Material's ``#only-light`` / ``#only-dark``. Write figures in light colours only.
+shows the two with Material's ``#only-light`` / ``#only-dark``. Write figures in light colours only; a
+figure that wants a hand-picked dark version registers it as its twin ``<name minus .svg>-dark.svg``, which
+is then used as drawn instead of the recoloured render (:func:`light_figures` lists the figures without it).
 """
 
 from __future__ import annotations
@@ -128,6 +130,12 @@ def darken(fig) -> None:
                     put([dark_colour(tuple(c), role) for c in colours])
 
 
+def light_figures() -> list[str]:
+    """The registered figures that are not the hand-picked dark twin of another one, sorted."""
+    names = load_all()
+    return sorted(n for n in names if not any(dark_name(m) == n for m in names))
+
+
 def render_schemes(name: str, schemes: tuple[str, ...] = SCHEMES) -> dict[str, bytes]:
     """Render the registered figure ``name`` once, to SVG bytes for each of ``schemes`` ("light", "dark"), on
     a transparent background, deterministically (no date, fixed ids)."""
@@ -139,18 +147,28 @@ def render_schemes(name: str, schemes: tuple[str, ...] = SCHEMES) -> dict[str, b
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fn = load_all()[name]
+    registry = load_all()
+    twin = registry.get(dark_name(name))
     rc = {"svg.hashsalt": "gentle-rnn", "svg.fonttype": "path", "font.size": 10,
           "figure.facecolor": "none", "axes.facecolor": "none", "savefig.transparent": True}
+
+    def save(fig) -> bytes:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+        return buf.getvalue()
+
     out = {}
     with matplotlib.rc_context(rc):
-        fig = fn()
+        fig = registry[name]()
         for scheme in sorted(schemes, key=SCHEMES.index):  # light first: darken() changes the figure
+            if scheme == "dark" and twin is not None:
+                dark = twin()
+                out[scheme] = save(dark)
+                plt.close(dark)
+                continue
             if scheme == "dark":
                 darken(fig)
-            buf = io.BytesIO()
-            fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-            out[scheme] = buf.getvalue()
+            out[scheme] = save(fig)
         plt.close(fig)
     return out
 

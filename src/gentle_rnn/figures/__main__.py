@@ -3,10 +3,10 @@
 import pathlib
 import sys
 
-from . import dark_name, load_all, render_schemes
+from . import dark_name, light_figures, render_schemes
 
 out = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "figures-out")
-for name in sorted(load_all()):
+for name in light_figures():
     renders = render_schemes(name)
     for file_name, scheme in ((name, "light"), (dark_name(name), "dark")):
         path = out / file_name
