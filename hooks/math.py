@@ -43,7 +43,7 @@ STYLESHEET = "assets/mathjax/mathjax.css"
 
 _ARTICLE = '<article class="md-content__inner md-typeset">'
 # arithmatex wraps each formula in one element with no markup inside (the TeX is HTML-escaped text).
-_ARITHMATEX = re.compile(r'<(span|div) class="arithmatex">.*?</\1>', re.S)
+_ARITHMATEX = re.compile(r'<(span|div) class="arithmatex"[^>]*>.*?</\1>', re.S)
 # mkdocs-jupyter's rendered Markdown cells and LaTeX outputs (they nest other divs: matched by depth below).
 _NOTEBOOK_BLOCK = re.compile(r'<div class="[^"]*\bjp-Rendered(?:Markdown|Latex)\b[^"]*"[^>]*>')
 _DIV_TAG = re.compile(r"<div\b|</div>")

@@ -146,7 +146,7 @@ _COPY_WIDGET = re.compile(
     r'<div class="zeroclipboard-container">.*?</clipboard-copy>\s*</div>|<div class="clipboard-copy-txt"[^>]*>.*?</div>',
     re.S,
 )
-_CODE_BLOCK = re.compile(r'<div class="highlight-ipynb (hl-[\w-]+)"><pre>(.*?)</pre></div>', re.S)
+_CODE_BLOCK = re.compile(r'<div class="highlight-ipynb (hl-[\w-]+)"><pre[^>]*>(.*?)</pre></div>', re.S)
 
 
 def _clean_notebook_page(html: str) -> str:

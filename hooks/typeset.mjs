@@ -40,15 +40,45 @@ const {mathjax} = MathJax._.mathjax;
 const {TeX} = MathJax._.input.tex_ts;
 const {SVG} = MathJax._.output.svg_ts;
 
-// Keep one data-latex (the formula's whole TeX, on the container); drop the per-node copies.
-function stripLatex(node) {
+// Drop what only MathJax's in-browser explorer and menu read (the site loads neither), so pages stay small:
+// the per-node copies of the TeX (the whole TeX is kept once, on the container), TeX spacing classes, the
+// MathML node names (kept where MathJax's stylesheet uses them), glyph names, and SVG namespace declarations
+// that HTML does not need. Glyph ids (MJX-NCM-I-1D43F, used thousands of times on a long page) are renamed
+// to short ones, MJX-0, MJX-1, ..., numbered per page (each page carries its own glyph cache).
+const STYLED_NODES = new Set(['merror', 'mtable', 'maction']);
+
+function slim(node, ids) {
   for (const child of adaptor.childNodes(node)) {
-    if (adaptor.kind(child) === '#text' || adaptor.kind(child) === '#comment') continue;
+    const kind = adaptor.kind(child);
+    if (kind === '#text' || kind === '#comment') continue;
     adaptor.removeAttribute(child, 'data-latex');
     adaptor.removeAttribute(child, 'data-latex-item');
-    stripLatex(child);
+    adaptor.removeAttribute(child, 'data-mjx-texclass');  // TeX spacing classes in the assistive MathML
+    if (kind === 'g' && !STYLED_NODES.has(adaptor.getAttribute(child, 'data-mml-node'))) {
+      adaptor.removeAttribute(child, 'data-mml-node');
+    } else if (kind === 'use' || kind === 'path') {
+      adaptor.removeAttribute(child, 'data-c');
+      const href = adaptor.getAttribute(child, 'xlink:href');
+      if (href) {
+        adaptor.removeAttribute(child, 'xlink:href');
+        adaptor.setAttribute(child, 'href', '#' + shortId(ids, href.slice(1)));
+      }
+      const id = adaptor.getAttribute(child, 'id');
+      if (kind === 'path' && id) adaptor.setAttribute(child, 'id', shortId(ids, id));
+    } else if (kind === 'svg') {
+      for (const name of ['xmlns', 'xmlns:xlink', 'role', 'focusable']) adaptor.removeAttribute(child, name);
+    }
+    slim(child, ids);
   }
 }
+
+function shortId(ids, id) {
+  if (!ids.has(id)) ids.set(id, `MJX-${ids.size.toString(36)}`);
+  return ids.get(id);
+}
+
+// MathJax draws glyphs with a thin stroke, selected by the glyph names slim() drops.
+const GLYPH_STROKE = '\n\nmjx-container[jax="SVG"] use {\n  stroke-width: 3;\n}\n';
 
 async function typeset(fragments) {
   const body = fragments.map((f, i) => `<div data-fragment="${i}">${f}</div>`).join('');
@@ -58,21 +88,25 @@ async function typeset(fragments) {
   });
   await doc.renderPromise();
   const errors = [];
+  const ids = new Map();
   for (const item of doc.math) {
     const root = item.typesetRoot;
     if (!root) continue;
-    stripLatex(root);
+    slim(root, ids);
     adaptor.setAttribute(root, 'data-latex', item.math);
     for (const err of adaptor.tags(root, 'mjx-merror')) {
       errors.push(`${adaptor.getAttribute(err, 'data-mjx-error') || adaptor.textContent(err)} in: ${item.math}`);
     }
   }
-  const css = adaptor.textContent(doc.outputJax.styleSheet(doc));
+  const css = adaptor.textContent(doc.outputJax.styleSheet(doc)) + GLYPH_STROKE;
   // Rendering added the font cache to the body, next to our fragment wrappers.
   const out = [];
   let cache = '';
   for (const node of adaptor.childNodes(adaptor.body(doc.document))) {
-    if (adaptor.kind(node) === 'svg') cache = adaptor.outerHTML(node);
+    if (adaptor.kind(node) === 'svg') {
+      slim(node, ids);
+      cache = adaptor.outerHTML(node);
+    }
     else out.push(adaptor.innerHTML(node));
   }
   if (out.length !== fragments.length) throw new Error(`got ${out.length} fragments back, sent ${fragments.length}`);
