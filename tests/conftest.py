@@ -97,3 +97,69 @@ def wait_for_math(page, timeout_ms: int = 60_000) -> None:
                   .map((el) => el.textContent.trim().slice(0, 80))"""
     )
     assert not untypeset, f"{page.url}: formulas left untypeset: {untypeset[:5]}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The page survey: every page of the sitemap, loaded once per configuration, examined by every probe.
+#
+# A probe is a file tests/probes/NAME.js holding one JavaScript function expression (`() => {...}` or
+# `async () => {...}`) that returns JSON. The survey loads each page at each viewport and colour scheme, opens
+# every <details> (solutions included), waits for the math, runs every probe, and records the results under
+# result[(path, viewport, scheme)][NAME]; it also records, per load, the problems seen on the wire and in the
+# console under "wire". Test files then assert on the survey instead of loading pages again, so the whole suite
+# loads each page four times, not four times per test.
+
+PROBES = ROOT / "tests" / "probes"
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+SCHEMES = ("light", "dark")
+
+OPEN_EVERY_DETAILS = """() => {
+  for (const d of document.querySelectorAll("details")) d.open = true;
+  return new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+}"""
+
+
+def _probes() -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(PROBES.glob("*.js"))}
+
+
+@pytest.fixture(scope="session")
+def survey(built_site, site_server, browser):
+    """{(path, viewport, scheme): {probe name: result, "wire": [problems]}} over every sitemap page."""
+    site_dir, _ = built_site
+    local = urllib.parse.urlsplit(site_server).netloc
+    probes = _probes()
+    result: dict[tuple[str, str, str], dict] = {}
+    for viewport_name, viewport in VIEWPORTS.items():
+        for scheme in SCHEMES:
+            context = browser.new_context(viewport=viewport, color_scheme=scheme)
+            wire: list[str] = []
+
+            def on_route(route, request, wire=wire):
+                host = urllib.parse.urlsplit(request.url).netloc
+                if request.url.startswith(("data:", "blob:")) or host == local:
+                    route.continue_()
+                else:
+                    wire.append(f"request to a third-party host: {request.url}")
+                    route.abort()
+
+            context.route("**/*", on_route)
+            page = context.new_page()
+            page.on("response", lambda r, wire=wire: wire.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+            page.on("console", lambda m, wire=wire: wire.append(f"console {m.type}: {m.text}")
+                    if m.type in ("error", "warning") else None)
+            page.on("pageerror", lambda e, wire=wire: wire.append(f"page error: {e}"))
+            for url in sitemap_pages(site_dir, site_server):
+                path = urllib.parse.urlsplit(url).path
+                wire.clear()
+                page.goto(url, wait_until="load")
+                try:
+                    wait_for_math(page)
+                except Exception:
+                    wire.append("math was not typeset within the time limit")
+                page.evaluate(OPEN_EVERY_DETAILS)
+                entry = {name: page.evaluate(source) for name, source in probes.items()}
+                entry["wire"] = list(wire)
+                result[(path, viewport_name, scheme)] = entry
+            context.close()
+    return result
