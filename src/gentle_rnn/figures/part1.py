@@ -1,7 +1,7 @@
-"""Part 1's computed figure: the demonstration of :mod:`gentle_rnn.part1_demo`, drawn from its result file.
+"""Part 1's computed figure: the demonstration of :mod:`gentle_rnn.experiments.part1`, drawn from its result file.
 
 Training takes longer than a site build should, so the figure reads ``src/gentle_rnn/data/part1_demo.json``
-(written by ``python -m gentle_rnn.part1_demo``; ``tests/test_part1_demo.py`` checks that the code still
+(written by ``python -m gentle_rnn.experiments.part1``; ``tests/test_experiments_part1.py`` checks that the code still
 reproduces it) and draws in well under a second.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 
-from ..part1_demo import DATA_FILE
+from ..experiments.part1 import DATA_FILE
 from . import figure
 
 #: One colour per model, readable on the white figure background in both site themes.

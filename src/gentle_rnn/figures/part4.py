@@ -1,9 +1,9 @@
 """Part 4's computed figures: gradient decay against the bound, clipping, the adding problem, the history.
 
 Figures 1 and the loss slice of figure 2 are computed when the site is built (each well under a second,
-from :mod:`gentle_rnn.experiments`); the training runs of figures 2 and 3 are read from the result files
+from :mod:`gentle_rnn.experiments.part4`); the training runs of figures 2 and 3 are read from the result files
 ``src/gentle_rnn/data/part4_clipping.json`` and ``part4_adding.json`` (written by
-``python -m gentle_rnn.experiments``; ``tests/test_experiments.py`` checks that the code still reproduces
+``python -m gentle_rnn.experiments.part4``; ``tests/test_experiments_part4.py`` checks that the code still reproduces
 them). The timeline is drawn from the table :data:`TIMELINE`, which the page's history table repeats.
 """
 
@@ -13,7 +13,7 @@ import json
 
 import numpy as np
 
-from .. import experiments
+from ..experiments import part4 as experiments
 from . import figure
 
 #: One colour per lambda_1 (blue: contracting, grey: the boundary, red: expanding); readable on white.

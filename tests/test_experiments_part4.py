@@ -1,4 +1,4 @@
-"""Part 4's experiments (gentle_rnn.experiments) and the adding problem (gentle_rnn.tasks.adding_problem).
+"""Part 4's experiments (gentle_rnn.experiments.part4) and the adding problem (gentle_rnn.tasks.adding_problem).
 
 The page's figures 2 and 3 are drawn from the committed result files ``src/gentle_rnn/data/part4_*.json``.
 These tests rerun the shortened configurations (seconds) and check that they reproduce the files' short-run
@@ -14,18 +14,19 @@ import json
 import numpy as np
 import pytest
 
-from gentle_rnn import experiments, gradcheck, lstm, tasks
+from gentle_rnn import gradcheck, lstm, tasks
+from gentle_rnn.experiments import part4
 from tests.helpers import assert_close
 
 
 @pytest.fixture(scope="module")
 def clipping_file():
-    return json.loads(experiments.CLIPPING_FILE.read_text())
+    return json.loads(part4.CLIPPING_FILE.read_text())
 
 
 @pytest.fixture(scope="module")
 def adding_file():
-    return json.loads(experiments.ADDING_FILE.read_text())
+    return json.loads(part4.ADDING_FILE.read_text())
 
 
 def _as_config(cls, d: dict):
@@ -72,8 +73,8 @@ def test_adding_problem_rejects_a_too_short_sequence(T):
 
 def test_chance_levels_are_those_of_the_sum_of_two_fair_bits():
     p = np.array([0.25, 0.5, 0.25])
-    assert experiments.ADDING_CHANCE_LOSS == pytest.approx(-(p * np.log(p)).sum(), rel=1e-15)
-    assert experiments.ADDING_CHANCE_ACCURACY == p.max()
+    assert part4.ADDING_CHANCE_LOSS == pytest.approx(-(p * np.log(p)).sum(), rel=1e-15)
+    assert part4.ADDING_CHANCE_ACCURACY == p.max()
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -84,8 +85,8 @@ def test_lstm_last_step_gradients_match_finite_differences():
     rng = np.random.default_rng(3)
     params = lstm.init_params(2, 3, 3, rng)
     x, y = tasks.adding_problem(rng, 5, 4)
-    _, grads = experiments.lstm_last_step(params, x, y)
-    numeric = gradcheck.numerical_gradients(lambda: experiments.lstm_last_step(params, x, y)[0], params)
+    _, grads = part4.lstm_last_step(params, x, y)
+    numeric = gradcheck.numerical_gradients(lambda: part4.lstm_last_step(params, x, y)[0], params)
     for name in lstm.PARAM_KEYS:
         assert_close(f"d L(T) / d{name} (LSTM)", grads[name], numeric[name], 1e-6)
 
@@ -94,10 +95,10 @@ def test_adding_scores_use_the_last_hidden_state():
     rng = np.random.default_rng(4)
     x, y = tasks.adding_problem(rng, 6, 30)
     for model in ("rnn", "lstm"):
-        params = experiments._init(model, 5, 0)
-        loss_fn = experiments.rnn_last_step if model == "rnn" else experiments.lstm_last_step
+        params = part4._init(model, 5, 0)
+        loss_fn = part4.rnn_last_step if model == "rnn" else part4.lstm_last_step
         L, _ = loss_fn(params, x, y)
-        scores = experiments.adding_scores(model, params, x, y)
+        scores = part4.adding_scores(model, params, x, y)
         assert scores["loss"] == pytest.approx(L / 30, rel=1e-12), f"{model}: mean of the summed last-step loss"
         assert 0.0 <= scores["accuracy"] <= 1.0
 
@@ -108,7 +109,7 @@ def test_adding_scores_use_the_last_hidden_state():
 
 @pytest.fixture(scope="module")
 def lag_result():
-    return experiments.lag_experiment(experiments.LagConfig())
+    return part4.lag_experiment(part4.LagConfig())
 
 
 def test_lag_experiment_never_exceeds_the_bound(lag_result):
@@ -133,8 +134,8 @@ def test_lag_experiment_shows_what_the_page_says(lag_result):
 
 def test_loss_slice_gradient_norm_grows_with_lambda_and_with_the_lag():
     lambdas = [0.5, 1.0, 2.0, 3.0]
-    short = experiments.loss_slice(experiments.CLIP_FULL, lambdas=lambdas, T=10)["grad_norm"]
-    long = experiments.loss_slice(experiments.CLIP_FULL, lambdas=lambdas, T=40)["grad_norm"]
+    short = part4.loss_slice(part4.CLIP_FULL, lambdas=lambdas, T=10)["grad_norm"]
+    long = part4.loss_slice(part4.CLIP_FULL, lambdas=lambdas, T=40)["grad_norm"]
     assert long[-1] > 100 * long[0], "T = 40: the gradient norm explodes with lambda"
     assert long[-1] > 100 * short[-1], "lambda = 3: the longer the sequence, the larger the gradient"
 
@@ -144,34 +145,34 @@ def test_loss_slice_gradient_norm_grows_with_lambda_and_with_the_lag():
 
 
 def test_short_clipping_run_reproduces_the_committed_numbers(clipping_file):
-    fresh = experiments._jsonable(experiments.clipping_experiment(experiments.CLIP_SHORT))
-    problems = experiments._compare("part4_clipping.json short", fresh, clipping_file["short"])
-    assert not problems, "\n".join(problems[:5]) + "\nrerun `python -m gentle_rnn.experiments` if intended"
+    fresh = part4._jsonable(part4.clipping_experiment(part4.CLIP_SHORT))
+    problems = part4._compare("part4_clipping.json short", fresh, clipping_file["short"])
+    assert not problems, "\n".join(problems[:5]) + "\nrerun `python -m gentle_rnn.experiments.part4` if intended"
 
 
 def test_short_adding_run_reproduces_the_committed_numbers(adding_file):
-    fresh = experiments._jsonable(experiments.adding_experiment(experiments.ADDING_SHORT))
-    problems = experiments._compare("part4_adding.json short", fresh, adding_file["short"])
-    assert not problems, "\n".join(problems[:5]) + "\nrerun `python -m gentle_rnn.experiments` if intended"
+    fresh = part4._jsonable(part4.adding_experiment(part4.ADDING_SHORT))
+    problems = part4._compare("part4_adding.json short", fresh, adding_file["short"])
+    assert not problems, "\n".join(problems[:5]) + "\nrerun `python -m gentle_rnn.experiments.part4` if intended"
 
 
 def test_compare_finds_a_changed_number():
     # the comparison the two tests above rely on can fail
     a = {"runs": [{"loss": [1.0, 2.0]}]}
-    assert experiments._compare("x", a, {"runs": [{"loss": [1.0, 2.0 + 1e-6]}]})
-    assert not experiments._compare("x", a, {"runs": [{"loss": [1.0, 2.0 + 1e-12]}]})
+    assert part4._compare("x", a, {"runs": [{"loss": [1.0, 2.0 + 1e-6]}]})
+    assert not part4._compare("x", a, {"runs": [{"loss": [1.0, 2.0 + 1e-12]}]})
 
 
 def test_committed_configurations_are_the_current_ones(clipping_file, adding_file):
-    assert _as_config(experiments.ClipConfig, clipping_file["full"]["config"]) == experiments.CLIP_FULL
-    assert _as_config(experiments.ClipConfig, clipping_file["short"]["config"]) == experiments.CLIP_SHORT
-    assert _as_config(experiments.AddingConfig, adding_file["full"]["config"]) == experiments.ADDING_FULL
-    assert _as_config(experiments.AddingConfig, adding_file["short"]["config"]) == experiments.ADDING_SHORT
-    assert dataclasses.asdict(experiments.ADDING_FULL)["models"] == tuple(experiments.MODELS)
+    assert _as_config(part4.ClipConfig, clipping_file["full"]["config"]) == part4.CLIP_FULL
+    assert _as_config(part4.ClipConfig, clipping_file["short"]["config"]) == part4.CLIP_SHORT
+    assert _as_config(part4.AddingConfig, adding_file["full"]["config"]) == part4.ADDING_FULL
+    assert _as_config(part4.AddingConfig, adding_file["short"]["config"]) == part4.ADDING_SHORT
+    assert dataclasses.asdict(part4.ADDING_FULL)["models"] == tuple(part4.MODELS)
 
 
 def test_quick_command_reports_a_match(capsys):
-    assert experiments.main(["--quick"]) == 0
+    assert part4.main(["--quick"]) == 0
     assert "reproduce the committed files" in capsys.readouterr().out
 
 
@@ -183,7 +184,7 @@ def test_clipping_full_run_shows_what_the_page_says(clipping_file):
     """Figure 2: without clipping every seed ends worse than chance; clipped at 30 every seed solves the task;
     clipped at 100 (above the typical norm) does not help."""
     full = clipping_file["full"]
-    chance = experiments.ADDING_CHANCE_LOSS
+    chance = part4.ADDING_CHANCE_LOSS
     for run in full["runs"]:
         last = np.mean(run["loss"][-10:])  # the last 100 steps
         if run["max_norm"] is None:
@@ -219,8 +220,8 @@ def test_adding_full_run_shows_what_the_page_says(adding_file):
             out.append(next((st for st, a in zip(r["eval_steps"], r["eval_accuracy"]) if a > 0.95), None))
         return out
 
-    chance = experiments.ADDING_CHANCE_LOSS
-    for model in experiments.MODELS:
+    chance = part4.ADDING_CHANCE_LOSS
+    for model in part4.MODELS:
         assert min(final(model, 10)) > 0.95, f"{model} learns T = 10"
     rnn20 = solved_at("rnn", 20)
     assert min(final("rnn", 20)) < 0.9 and max(final("rnn", 20)) > 0.95, "T = 20: one RNN seed fails, one learns"
@@ -235,7 +236,7 @@ def test_adding_full_run_shows_what_the_page_says(adding_file):
     assert max(solved_at("lstm-f3", 60)) <= 1300
     assert min(final("lstm", 40)) > 0.95, "the LSTM with b_f = 1 learns T = 40 ..."
     assert max(final("lstm", 60)) < 0.6, "... but not T = 60"
-    clipped = {m: [r["clipped_fraction"] for k, r in runs.items() if k[0] == m] for m in experiments.MODELS}
+    clipped = {m: [r["clipped_fraction"] for k, r in runs.items() if k[0] == m] for m in part4.MODELS}
     assert 0.25 < min(clipped["rnn"]) and max(clipped["rnn"]) < 0.95, "clipping acts on 28 to 94 percent (RNN)"
     lstm_clipped = clipped["lstm"] + clipped["lstm-f3"]
     assert 0.03 < min(lstm_clipped) and max(lstm_clipped) < 0.42, "... on 4 to 41 percent (LSTMs)"

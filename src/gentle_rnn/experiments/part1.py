@@ -13,9 +13,9 @@ Beyond position w the parity depends on bits the windowed model never sees, each
 1/2, so no window-w model can beat a coin flip there, however long it trains. The recurrent model carries a
 state and can be right at every position.
 
-Run ``python -m gentle_rnn.part1_demo`` to retrain both configurations (about a minute on two cores) and
+Run ``python -m gentle_rnn.experiments.part1`` to retrain both configurations (about a minute on two cores) and
 rewrite ``src/gentle_rnn/data/part1_demo.json``, from which ``figures/part1.py`` draws the page's figure at
-site build time. ``tests/test_part1_demo.py`` reruns the short configuration and checks that it reproduces the
+site build time. ``tests/test_experiments_part1.py`` reruns the short configuration and checks that it reproduces the
 committed numbers.
 """
 
@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import dense, rnn, tasks, train
+from .. import dense, rnn, tasks, train
 
-DATA_FILE = pathlib.Path(__file__).parent / "data" / "part1_demo.json"
+DATA_FILE = pathlib.Path(__file__).parent.parent / "data" / "part1_demo.json"
 D = 2  # one-hot bits
 K = 2  # parity 0 or 1
 
@@ -175,7 +175,7 @@ def run(config: Config, progress: bool = False) -> dict:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m gentle_rnn.part1_demo",
+        prog="python -m gentle_rnn.experiments.part1",
         description="Retrain Part 1's demonstration (full and short configurations) and write the result file.",
     )
     parser.add_argument("--out", type=pathlib.Path, default=DATA_FILE, help=f"output JSON (default {DATA_FILE})")
@@ -184,7 +184,7 @@ def main(argv=None) -> None:
     started = time.perf_counter()
     result = {
         "about": "Part 1 demonstration: running parity, windowed dense models vs a simple RNN. "
-        "Written by `python -m gentle_rnn.part1_demo`; do not edit by hand.",
+        "Written by `python -m gentle_rnn.experiments.part1`; do not edit by hand.",
         "full": run(FULL, progress=not args.no_progress),
         "short": run(SHORT, progress=not args.no_progress),
     }

@@ -12,11 +12,11 @@
    by the LSTM (with two initial forget-gate biases) at several sequence lengths T, with the same optimiser,
    clipping and seeds.
 
-Training (2 and 3) takes minutes, too long for a site build, so ``python -m gentle_rnn.experiments``
+Training (2 and 3) takes minutes, too long for a site build, so ``python -m gentle_rnn.experiments.part4``
 retrains everything and writes the result files ``src/gentle_rnn/data/part4_clipping.json`` and
 ``src/gentle_rnn/data/part4_adding.json``, from which ``figures/part4.py`` draws. Each file also holds a run
-of a shortened configuration (``SHORT_*``); ``python -m gentle_rnn.experiments --quick`` reruns only those
-and compares them with the files, and ``tests/test_experiments.py`` does the same. Every run is seeded:
+of a shortened configuration (``SHORT_*``); ``python -m gentle_rnn.experiments.part4 --quick`` reruns only those
+and compares them with the files, and ``tests/test_experiments_part4.py`` does the same. Every run is seeded:
 the same code gives the same numbers.
 """
 
@@ -34,9 +34,9 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import lstm, readout, rnn, tasks, train, vanishing
+from .. import lstm, readout, rnn, tasks, train, vanishing
 
-DATA_DIR = pathlib.Path(__file__).parent / "data"
+DATA_DIR = pathlib.Path(__file__).parent.parent / "data"
 CLIPPING_FILE = DATA_DIR / "part4_clipping.json"
 ADDING_FILE = DATA_DIR / "part4_adding.json"
 
@@ -319,7 +319,7 @@ def adding_experiment(config: AddingConfig = ADDING_FULL, progress: bool = False
 
 
 def _about(what: str) -> str:
-    return f"Part 4, {what}. Written by `python -m gentle_rnn.experiments`; do not edit by hand."
+    return f"Part 4, {what}. Written by `python -m gentle_rnn.experiments.part4`; do not edit by hand."
 
 
 def _compare(name: str, fresh, committed, path: str = "") -> list[str]:
@@ -356,7 +356,7 @@ def check_quick() -> list[str]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m gentle_rnn.experiments",
+        prog="python -m gentle_rnn.experiments.part4",
         description="Retrain Part 4's experiments and rewrite src/gentle_rnn/data/part4_*.json "
         "(--quick: rerun only the shortened configurations and compare them with the files).",
     )
