@@ -1,9 +1,13 @@
 """Every page of the built site in a real headless Chromium: math typeset, nothing loaded from elsewhere.
 
 The pages are discovered from the built site's sitemap.xml, never listed by hand, and loaded once per
-configuration by the page survey (tests/conftest.py, every <details> open). For each load the test fails on a
-request to any host but the local test server, on a failed request or HTTP error, on a console error, on a
-MathJax error node, and on raw TeX delimiters (``$``, ``\\(``, ``\\[``) left in the visible text outside code.
+configuration by the page survey (tests/conftest.py). For each load the test fails on a request to any host
+but the local test server, on a failed request or HTTP error, on a console error, on a MathJax error node, on a glyph that points at nothing,
+and on raw TeX delimiters (``$``, ``\\(``, ``\\[``) left in the text outside code (collapsed solutions are
+opened first, so their math is checked too).
+
+The math is typeset at build time (hooks/math.py), so the test also fails if any typesetting happens in the
+browser: every formula on the page must already be in the HTML the server sent, and no MathJax runs.
 
 Chromium comes from Debian (``apt-get install chromium``); Playwright only drives it and never downloads a
 browser. Outside CI a missing Chromium skips these tests with that hint; under CI (``CI=true``) it fails.
@@ -36,15 +40,24 @@ def test_sitemap_lists_the_pages(built_site, site_server):
     assert any(p.endswith("/derivations/building_blocks/") for p in pages)
 
 
-def test_every_page_typesets_and_stays_local(survey):
+def test_every_page_typesets_and_stays_local(built_site, survey):
     """Every page in every survey configuration (solutions open): the wire record (third-party requests, failed
-    requests, HTTP errors, console errors) and the math probe (typeset, no MathJax error, no raw TeX)."""
+    requests, HTTP errors, console errors) and the math probe (typeset at build time, no MathJax error, no raw
+    TeX). The served HTML is the built file, so its formulas are counted there."""
+    site_dir, _ = built_site
     problems: dict[str, list[str]] = {}
     total_math = 0
     for (path, viewport, scheme), entry in survey.items():
         issues = list(entry["wire"])
+        served = (site_dir / path.lstrip("/") / "index.html").read_text(encoding="utf-8").count("<mjx-container")
         state = entry["math"]
         total_math += state["math"]
+        if state["clientMathJax"]:
+            issues.append("the page loads MathJax: math must be typeset at build time, not in the browser")
+        if state["math"] != served:
+            issues.append(f"{served} formulas in the served HTML but {state['math']} on the page: "
+                          "something typeset in the browser")
+        issues += [f"glyph points at nothing: {ref}" for ref in state["brokenGlyphs"][:5]]
         issues += [f"MathJax error: {e}" for e in state["errors"]]
         issues += [f"math not typeset: {t!r}" for t in state["unprocessed"]]
         if state["mathSources"] and not state["math"]:
@@ -66,17 +79,17 @@ def test_instant_navigation_typesets_the_next_page(built_site, site_server, brow
     wait_for_math(page)
     page.click("a[href$='derivations/building_blocks/']")
     page.wait_for_url("**/derivations/building_blocks/")
-    page.wait_for_function(
-        "document.documentElement.dataset.mathjax === 'typeset' && document.querySelector('.jp-RenderedLatex mjx-container')",
-        timeout=60_000,
-    )
+    page.wait_for_function("document.querySelector('.jp-RenderedLatex mjx-container')", timeout=60_000)
+    wait_for_math(page)
     state = page.evaluate(COLLECT_PAGE_STATE)
     assert state["math"] > 0 and not state["errors"] and not state["unprocessed"]
+    assert not state["brokenGlyphs"], f"glyphs of the swapped-in page point at nothing: {state['brokenGlyphs'][:5]}"
+    assert not state["clientMathJax"]
     page.close()
 
 
 def test_home_page_weight_and_typeset_time(built_site, site_server, browser):
-    """Measures (does not judge) bytes transferred on a cold first load and the time until math is typeset."""
+    """Measures (does not judge) bytes transferred on a cold first load and the time until the math is shown."""
     context = browser.new_context()
     page = context.new_page()
     sizes = []
@@ -86,6 +99,6 @@ def test_home_page_weight_and_typeset_time(built_site, site_server, browser):
     wait_for_math(page)
     typeset = time.perf_counter() - start
     page.wait_for_load_state("networkidle")
-    print(f"\nhome page: {len(sizes)} responses, {sum(sizes) / 1024:.0f} KiB, MathJax typeset after {typeset * 1000:.0f} ms")
+    print(f"\nhome page: {len(sizes)} responses, {sum(sizes) / 1024:.0f} KiB, math shown after {typeset * 1000:.0f} ms")
     assert sum(sizes) > 0
     context.close()
