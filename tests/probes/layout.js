@@ -29,8 +29,9 @@
     return ids.map((id) => document.getElementById(id)?.textContent.trim() || "").join(" ").trim();
   };
 
-  // The content items, by kind, and the box that holds each: the item itself or its nearest ancestor inside
-  // the column that clips sideways (a scroll box). An item with no such box overflows onto whatever is beside it.
+  // The content items, by kind, and the boxes that hold each: the item itself and its ancestors inside the
+  // column that clip sideways (scroll boxes; a table can be one inside another, and the outer one may be the one
+  // that overflows). An item with no such box overflows onto whatever is beside it.
   const KINDS = {
     display: 'mjx-container[display="true"], .jp-RenderedLatex',
     table: ".md-content table",
@@ -44,14 +45,15 @@
     const items = [...document.querySelectorAll(selector)].filter((el) => el.getClientRects().length);
     counts[kind] = items.length;
     for (const item of items) {
-      let box = item;
-      while (box && box !== column && !clips(box)) box = box.parentElement;
-      if (!box || box === column) {
-        if (item.scrollWidth > item.clientWidth + TOLERANCE || item.getBoundingClientRect().right > edge.right + TOLERANCE)
-          unboxed.push({ kind, what: describe(item), width: Math.round(item.scrollWidth), room: item.clientWidth });
-        continue;
+      let boxed = false;
+      for (let el = item; el && el !== column; el = el.parentElement) {
+        if (!clips(el)) continue;
+        boxed = true;
+        if (!boxes.has(el)) boxes.set(el, kind);
       }
-      if (!boxes.has(box)) boxes.set(box, kind);
+      const rect = item.getBoundingClientRect();
+      if (!boxed && (rect.right > edge.right + TOLERANCE || rect.left < edge.left - TOLERANCE))
+        unboxed.push({ kind, what: describe(item), width: Math.round(rect.width), room: Math.round(edge.width) });
     }
   }
   const overflowing = [];
