@@ -28,7 +28,7 @@ import re
 _ARTICLE = re.compile(r'(<article class="md-content__inner md-typeset">)(.*?)(</article>)', re.S)
 _REGION = 'tabindex="0" role="region" aria-label="{}"'
 
-_DISPLAY = re.compile(r'<div class="arithmatex">(.*?)</div>', re.S)
+_DISPLAY = re.compile(r'<div class="arithmatex"([^>]*)>(.*?)</div>', re.S)
 _NOTEBOOK_DISPLAY = re.compile(
     r'<p>(\s*(?:\$\$.*?\$\$|<mjx-container\b[^>]*\bdisplay="true".*?</mjx-container>)\s*)</p>', re.S)
 _TAG = re.compile(r"\\tag\{([^{}]*)\}")
@@ -47,7 +47,7 @@ def _equation_label(tex: str) -> str:
 def regions(article: str) -> str:
     """Give every scroll box of an article's HTML its tabindex, role and name (see the module docstring)."""
     article = _DISPLAY.sub(
-        lambda m: f'<div class="arithmatex" {_REGION.format(_equation_label(m.group(1)))}>{m.group(1)}</div>',
+        lambda m: f'<div class="arithmatex"{m.group(1)} {_REGION.format(_equation_label(m.group(2)))}>{m.group(2)}</div>',
         article)
     article = _NOTEBOOK_DISPLAY.sub(
         lambda m: f'<p class="display-math" {_REGION.format(_equation_label(m.group(1)))}>{m.group(1)}</p>',
