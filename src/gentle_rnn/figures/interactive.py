@@ -30,7 +30,7 @@ def bptt_stepper():
     box = {"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "0.4"}
     arrow = {"arrowstyle": "->", "color": "#b2182b", "lw": 1.4, "shrinkA": 10, "shrinkB": 10}
     ax.text(0, 1, "$h^{(0)}$", ha="center", va="center", bbox=box)
-    ax.text(0, 0.45, _vec(steps[-1]["dh0"]), ha="center", va="top", fontsize=8)
+    ax.text(0, 0.45, _vec(steps[-1]["dh0"]), ha="center", va="top", fontsize=9)
     for s in steps[1:-1]:
         t = s["t"]
         for y, name in ((3, "L"), (2, "o"), (1, "h"), (0, "a")):
@@ -38,10 +38,10 @@ def bptt_stepper():
         for y0, y1 in ((3, 2), (2, 1), (1, 0)):
             ax.annotate("", (t, y1), (t, y0), arrowprops=arrow)
         ax.annotate("", (t - 1, 1), (t, 0), arrowprops=arrow)
-        ax.text(t + 0.1, 1.5, "∂L/∂h " + _vec(s["dh"]), fontsize=8, va="center")
-        ax.text(t + 0.1, -0.45, "δ " + _vec(s["delta"]), fontsize=8, va="center")
-    ax.set_title("The backward pass of the worked example (full BPTT): gradients flow down and to the left",
-                 loc="left", fontsize=9)
+        ax.text(t + 0.1, 1.5, _vec(s["dh"]), fontsize=9, va="center")
+        ax.text(t + 0.1, -0.45, _vec(s["delta"]), fontsize=9, va="center")
+    ax.set_title("The worked example's backward pass (full BPTT), flowing down and to the left:\n"
+                 "∂L/∂h(t) beside each h(t), δ(t) under each a(t), ∂L/∂h(0) under h(0)", loc="left", fontsize=9)
     return fig
 
 
@@ -58,7 +58,7 @@ def lag():
         ax.semilogy(lags, d["bound"], color=colour, lw=1.2, ls="--", label=f"bound (4.6), λ₁ = {lam}")
     ax.set_xlabel("lag (steps back from T)")
     ax.set_ylabel(r"$\|\partial h^{(T)} / \partial h^{(T - \mathrm{lag})}\|_2$")
-    ax.legend(fontsize=8, frameon=False, ncols=3, loc="upper left")
+    fig.legend(fontsize=9, frameon=False, ncols=3, loc="outside lower center")
     ax.set_title(f"Orthogonal W, tanh, H = {LAG_H}: the measured norms stay under the bound", loc="left", fontsize=9)
     return fig
 
@@ -79,7 +79,7 @@ def carousel():
         ax.semilogy(biases, [max(abs(d[key]), 1e-30) for d in data], **style)
     ax.set_xlabel("forget-gate bias $b_f$")
     ax.set_ylabel(f"share of the gradient at step {T}\nthat reaches step 1")
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.legend(fontsize=9, frameon=False, loc="lower right")
     ax.set_title(f"T = {T}: an open forget gate carries the gradient back; the simple RNN's share is tiny",
                  loc="left", fontsize=9)
     return fig
