@@ -102,15 +102,13 @@ def _scan(mu, eta, h0):
     E = np.concatenate([eta, np.zeros(pad, dtype=eta.dtype)])
     d = 1
     while d < n:  # up-sweep: each right child becomes (its left sibling's subtree) o (its own subtree)
-        right = np.arange(2 * d - 1, n, 2 * d)
-        left = right - d
+        right, left = slice(2 * d - 1, n, 2 * d), slice(d - 1, n, 2 * d)  # strided views, no copies
         A[right], E[right] = combine((A[left], E[left]), (A[right], E[right]))
         d *= 2
     A[n - 1], E[n - 1] = 1 + 0 * A[n - 1], 0 * E[n - 1]  # the root gets the identity: nothing comes before
     while d > 1:  # down-sweep: every node ends up holding the combination of all the maps before it
         d //= 2
-        right = np.arange(2 * d - 1, n, 2 * d)
-        left = right - d
+        right, left = slice(2 * d - 1, n, 2 * d), slice(d - 1, n, 2 * d)
         before = A[right].copy(), E[right].copy()  # everything before this subtree
         left_sub = A[left].copy(), E[left].copy()  # the left subtree's combination (from the up-sweep)
         A[left], E[left] = before
