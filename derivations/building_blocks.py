@@ -25,7 +25,7 @@ from gentle_rnn.symbolic.blocks import a
 #
 # $$ \tanh'(a) = 1 - \tanh^2(a) = 1 - h^2 . \tag{tanh'} $$
 #
-# That matters for back propagation: the forward pass has already stored $h$, so the backward pass needs no
+# That matters for backpropagation: the forward pass has already stored $h$, so the backward pass needs no
 # second call to $\tanh$.
 
 # %%
@@ -81,7 +81,7 @@ show(r"\frac{\partial L}{\partial o}\Big|_{y=2}", sp.simplify(derived), text="dL
 
 # %% [markdown]
 # The gradient is so simple because two large Jacobians cancel. The softmax Jacobian alone is
-# $\partial \hat y_i / \partial o_j = \hat y_i(\delta_{ij} - \hat y_j)$, i.e. $\operatorname{diag}(\hat y) - \hat y \hat y^\top$
+# $\partial \hat y_i / \partial o_j = \hat y_i([i = j] - \hat y_j)$ (where $[i = j]$ is 1 if $i = j$ and 0 otherwise), i.e. $\operatorname{diag}(\hat y) - \hat y \hat y^\top$
 # (checked below), and $\partial L / \partial \hat y = -\mathbf 1_y / \hat y_y$; their product collapses to
 # $\hat y - \mathbf 1_y$. Computing the two factors separately would waste work and lose precision, which is
 # why the code (and every framework) fuses softmax and cross-entropy.
@@ -95,17 +95,17 @@ show(r"\frac{\partial\, \mathrm{softmax}(o)}{\partial o}\Big|_{K=3} - \left(\ope
 # %% [markdown]
 # ## Shifting the logits changes nothing
 #
-# $\mathrm{softmax}(o - m\mathbf 1) = \mathrm{softmax}(o)$ for any number $m$. The code subtracts
-# $m = \max_k o_k$ before exponentiating, so that no $e^{o_k}$ overflows; this identity is what makes the
+# $\mathrm{softmax}(o_1 - \mu, \dots, o_K - \mu) = \mathrm{softmax}(o)$ for any number $\mu$. The code subtracts
+# $\mu = \max_k o_k$ before exponentiating, so that no $e^{o_k}$ overflows; this identity is what makes the
 # shift legal.
 
 # %%
-m = sp.Symbol("m", real=True)
+mu = sp.Symbol("mu", real=True)
 o = blocks.logits(4)
-shifted = blocks.softmax(o - m * sp.ones(4, 1))
+shifted = blocks.softmax(o - mu * sp.ones(4, 1))
 assert (shifted - blocks.softmax(o)).applyfunc(sp.simplify) == sp.zeros(4, 1), "softmax shift invariance"
-show(r"\mathrm{softmax}(o - m\mathbf{1}) - \mathrm{softmax}(o)", (shifted - blocks.softmax(o)).applyfunc(sp.simplify),
-     text="softmax(o - m) - softmax(o)")
+show(r"\mathrm{softmax}(o_1 - \mu, \dots, o_4 - \mu) - \mathrm{softmax}(o)", (shifted - blocks.softmax(o)).applyfunc(sp.simplify),
+     text="softmax(o - mu) - softmax(o)")
 
 # %% [markdown]
 # ## The fast function classes use exactly these rules
@@ -120,7 +120,7 @@ show(r"\mathrm{softmax}(o - m\mathbf{1}) - \mathrm{softmax}(o)", (shifted - bloc
 for cls, truth in [(Tanh, sp.tanh(a)), (Sigmoid, blocks.sigma(a)), (Exp, sp.exp(a)), (Log, sp.log(a))]:
     rule = to_sympy_functions(sp.diff(cls(a), a))
     assert sp.simplify(rule - sp.diff(truth, a)) == 0, f"{cls.__name__} derivative rule"
-    print(f"{cls.__name__:8s} derivative rule agrees with SymPy: {rule}")
+    print(f"{cls.__name__} derivative rule agrees with SymPy:\n  {rule}")
 
 # %% [markdown]
 # ## Summary
@@ -130,7 +130,7 @@ for cls, truth in [(Tanh, sp.tanh(a)), (Sigmoid, blocks.sigma(a)), (Exp, sp.exp(
 # | $\tanh'(a) = 1 - \tanh^2(a)$ | every hidden state of the RNN and the LSTM | `functional.tanh_grad_from_output` |
 # | $\sigma'(a) = \sigma(a)(1-\sigma(a))$, at most $1/4$ | the LSTM gates; the bound of Part 4 | `functional.sigmoid_grad_from_output` |
 # | $\partial L/\partial o = \hat y - \mathbf 1_y$ | the output layer of every model | `functional.softmax_cross_entropy` |
-# | $\mathrm{softmax}(o - m\mathbf 1) = \mathrm{softmax}(o)$ | the stable softmax | `functional.log_softmax` |
+# | $\mathrm{softmax}(o_1 - \mu, \dots, o_K - \mu) = \mathrm{softmax}(o)$ | the stable softmax | `functional.log_softmax` |
 
 # %%
 print("building_blocks: every identity asserted above holds.")

@@ -13,12 +13,14 @@
 # %% [markdown]
 # # Derivation: the gradients of a densely connected layer
 #
-# Part 1 ([Why do we need RNN?](../part-1-why-rnn.md)) recaps forward and back propagation through a densely
+# Part 1 ([Why do we need RNN?](../part-1-why-rnn.md)) recaps forward propagation and backpropagation through a densely
 # connected layer (DCL). This script proves every gradient that page states. The network is one hidden
 # layer and a softmax output layer, in the letters the simple RNN uses from Part 2 on:
 #
-# $$a = b + U x, \qquad h = \tanh(a), \qquad o = c + V h, \qquad
-#   L = \sum_{n=1}^{B} -\log \operatorname{softmax}\big(o^{[n]}\big)_{y^{[n]}}$$
+# $$\begin{aligned}
+#   a &= b + U x, & h &= \tanh(a), & o &= c + V h,\\
+#   L &= \sum_{n=1}^{B} -\log \operatorname{softmax}\big(o^{[n]}\big)_{y^{[n]}}
+#   \end{aligned}$$
 #
 # with $U: H \times D$, $b: H$, $V: K \times H$, $c: K$, and a batch of $B$ examples $x^{[n]}$ with labels
 # $y^{[n]}$ (square brackets number the examples of a batch; round ones are kept for time steps from Part 2
@@ -217,7 +219,7 @@ for n in range(B):
 # $$\frac{\partial L}{\partial U} = \sum_{n} \delta^{[n]} \big(x^{[n]}\big)^{\top}, \qquad
 #   \frac{\partial L}{\partial b} = \sum_{n} \delta^{[n]} \tag{1.9}$$
 #
-# This is the rule "$dW = \delta x^\top$" every weight matrix of a network obeys: the delta at the layer's
+# This is the rule "delta times input transposed" that every weight matrix of a network obeys: the delta at the layer's
 # output times the transpose of the layer's input. The page's [(1.9)](../part-1-why-rnn.md#eq-1-9), implemented
 # by `gentle_rnn.dense.hidden_backward`.
 

@@ -11,7 +11,7 @@
 # ---
 
 # %% [markdown]
-# # Derivation: the LSTM's forward and back propagation
+# # Derivation: the LSTM's forward propagation and backpropagation
 #
 # Part 5 ([LSTM and its back propagation](../part-5-lstm.md)) states every gradient of the LSTM. This script
 # proves them. The model, with $\odot$ the elementwise product and the letters of the
@@ -49,7 +49,7 @@
 #
 # **Exact checks at random rational points.** The unrolled loss at $T = 3$ is far too large to expand. Both
 # sides of a claimed identity are, however, built from the same derivative rules ($\tanh' = 1-\tanh^2$,
-# $\sigma' = \sigma(1-\sigma)$, $\exp' = \exp$, $\log' = 1/x$), so they are rational functions of the inputs and
+# $\sigma' = \sigma(1-\sigma)$, $\exp' = \exp$, and the derivative of $\log$ is the reciprocal), so they are rational functions of the inputs and
 # of the values of the $\tanh, \sigma, \exp, \log$ nodes. `exact_agreement` gives every input and every node a
 # random rational value and evaluates both sides in exact fractions; they must be *equal*. Two different
 # rational functions agree at a random point with vanishing probability (Schwartz-Zippel). This is stronger
@@ -59,6 +59,7 @@
 # terminal and stops with an `AssertionError` if any formula is wrong.
 
 # %%
+import textwrap
 import time
 
 import sympy as sp
@@ -127,13 +128,13 @@ show(r"\frac{\partial s^{(t)}}{\partial s^{(t-1)}}", abbreviate(J_ss), text="(5.
 # recurrent weights. With $\sigma' = \sigma (1-\sigma)$ and $\tanh' = 1 - \tanh^2$:
 #
 # $$\begin{aligned}
-# \frac{\partial s^{(t)}}{\partial h^{(t-1)}} &= \operatorname{diag}\big(g^{(t)} \odot (1 - z^{(t)} \odot z^{(t)})\big) W_z
-#   + \operatorname{diag}\big(z^{(t)} \odot g^{(t)} \odot (1 - g^{(t)})\big) W_g
-#   + \operatorname{diag}\big(s^{(t-1)} \odot f^{(t)} \odot (1 - f^{(t)})\big) W_f ,\\
-# \frac{\partial h^{(t)}}{\partial s^{(t)}} &= \operatorname{diag}\big(q^{(t)} \odot (1 - \tanh^2 s^{(t)})\big), \qquad
-# \frac{\partial h^{(t)}}{\partial s^{(t-1)}} = \frac{\partial h^{(t)}}{\partial s^{(t)}} \operatorname{diag}\big(f^{(t)}\big),\\
-# \frac{\partial h^{(t)}}{\partial h^{(t-1)}} &= \operatorname{diag}\big(\tanh s^{(t)} \odot q^{(t)} \odot (1 - q^{(t)})\big) W_q
-#   + \frac{\partial h^{(t)}}{\partial s^{(t)}} \frac{\partial s^{(t)}}{\partial h^{(t-1)}} .
+# \frac{\partial s^{(t)}}{\partial h^{(t-1)}} &= \operatorname{diag}\big(g^{(t)} \odot (1 - z^{(t)} \odot z^{(t)})\big) W_z\\
+#   &\quad + \operatorname{diag}\big(z^{(t)} \odot g^{(t)} \odot (1 - g^{(t)})\big) W_g\\
+#   &\quad + \operatorname{diag}\big(s^{(t-1)} \odot f^{(t)} \odot (1 - f^{(t)})\big) W_f ,\\
+# \frac{\partial h^{(t)}}{\partial s^{(t)}} &= \operatorname{diag}\big(q^{(t)} \odot (1 - \tanh^2 s^{(t)})\big),\\
+# \frac{\partial h^{(t)}}{\partial s^{(t-1)}} &= \frac{\partial h^{(t)}}{\partial s^{(t)}} \operatorname{diag}\big(f^{(t)}\big),\\
+# \frac{\partial h^{(t)}}{\partial h^{(t-1)}} &= \operatorname{diag}\big(\tanh s^{(t)} \odot q^{(t)} \odot (1 - q^{(t)})\big) W_q\\
+#   &\quad + \frac{\partial h^{(t)}}{\partial s^{(t)}} \frac{\partial s^{(t)}}{\partial h^{(t-1)}} .
 # \end{aligned} \tag{5.18}$$
 #
 # Page: [(5.18)](../part-5-lstm.md#eq-5-18). NumPy: the blocks `ds_dh`, `dh_ds`, `dh_dh` of
@@ -294,14 +295,15 @@ entries = 0
 for name in sl.GRAD_KEYS:
     entries += sl.exact_agreement(recursion.grads[name], brute[name], net.inputs, points=3)
 assert entries == 45, entries
-print(f"(5.8)-(5.16) BPTT == brute force for all {entries} entries of "
-      f"{', '.join(sl.GRAD_KEYS)} (exact, 3 random rational points; brute force {t_memo:.1f} s)")
+keys = ", ".join(sl.GRAD_KEYS)
+print(f"(5.8)-(5.16) BPTT == brute force for all {entries} entries\n  (exact, 3 random rational points; brute force {t_memo:.1f} s) of\n  "
+      + textwrap.fill(keys, 76, subsequent_indent="  "))
 
 t0 = time.perf_counter()
 plain = sl.brute_force(net, names=["c", "s0"], method="sympy")
 for name in ("c", "s0"):
     assert plain[name] == brute[name], f"plain sympy.diff and the memoised rules differ for d{name}"
-print(f"plain sympy.diff gives identical expressions for dL/dc and dL/ds(0) ({time.perf_counter() - t0:.1f} s)")
+print(f"plain sympy.diff gives identical expressions for dL/dc and dL/ds(0)\n  ({time.perf_counter() - t0:.1f} s)")
 
 
 def tree_and_graph_size(expr) -> tuple[int, int]:
@@ -317,7 +319,7 @@ def tree_and_graph_size(expr) -> tuple[int, int]:
 
 
 n_tree, n_graph = tree_and_graph_size(brute["s0"][0])
-print(f"dL/ds(0)_1 by brute force: {n_tree} nodes as a tree, {n_graph} distinct subexpressions")
+print(f"dL/ds(0)_1 by brute force: {n_tree} nodes as a tree,\n  {n_graph} distinct subexpressions")
 
 # %% [markdown]
 # Every formula of the backward pass is proven here over three steps at once: the output layer (5.8), the
@@ -366,7 +368,7 @@ for mistake in ("one path", "no sigmoid derivative"):
     try:
         sl.exact_agreement(bptt_with(mistake), brute["W_f"], net.inputs)
     except AssertionError:
-        print(f"mistake '{mistake}' is caught: its dL/dW_f differs from brute force")
+        print(f"mistake '{mistake}' is caught:\n  its dL/dW_f differs from brute force")
     else:
         raise AssertionError(f"the mistake '{mistake}' was not caught")
 
@@ -377,14 +379,16 @@ for mistake in ("one path", "no sigmoid derivative"):
 # recurrent learning (Williams & Zipser 1989) carries *forward* in time the sensitivities of the state to
 # every parameter and to the initial states,
 #
-# $$M^{(t)} = \frac{\partial \big(h^{(t)}, s^{(t)}\big)}{\partial (\theta, h^{(0)}, s^{(0)})}, \qquad
-#   M^{(0)} = \begin{bmatrix} 0 & I \end{bmatrix}, \qquad
-#   M^{(t)} = J^{(t)} M^{(t-1)} + \begin{bmatrix} \dfrac{\partial (h^{(t)}, s^{(t)})}{\partial \theta}\Big|_{\text{step } t} & 0 \end{bmatrix},$$
+# $$\begin{aligned}
+#   R^{(t)} &= \frac{\partial \big(h^{(t)}, s^{(t)}\big)}{\partial (\theta, h^{(0)}, s^{(0)})}, \qquad
+#   R^{(0)} = \begin{bmatrix} 0 & I \end{bmatrix},\\
+#   R^{(t)} &= J^{(t)} R^{(t-1)} + \begin{bmatrix} \dfrac{\partial (h^{(t)}, s^{(t)})}{\partial \theta}\Big|_{\text{step } t} & 0 \end{bmatrix},
+#   \end{aligned}$$
 #
 # with $J^{(t)}$ the one-step Jacobian of the state, and sums
-# $\partial L/\partial \theta = \sum_t \frac{\partial L^{(t)}}{\partial h^{(t)}} M_h^{(t)}$. Both one-step Jacobians are
+# $\partial L/\partial \theta = \sum_t \frac{\partial L^{(t)}}{\partial h^{(t)}} R_h^{(t)}$ (where $R_h^{(t)}$ are the rows of $R^{(t)}$ that belong to $h^{(t)}$). Both one-step Jacobians are
 # derived by `sympy.diff` of one generic step (not written by hand), and so is the output layer's
-# $\partial L^{(t)}/\partial h^{(t)}$. Forward mode costs far more than BPTT for many parameters (its $M^{(t)}$
+# $\partial L^{(t)}/\partial h^{(t)}$. Forward mode costs far more than BPTT for many parameters (its $R^{(t)}$
 # has a column per parameter), which is why nobody trains this way, but as a check it is independent. Here at
 # $(D, H, K) = (2, 3, 4)$, $T = 3$: 94 entries.
 
@@ -395,7 +399,7 @@ fwd = sl.rtrl(net4)
 rec4 = sl.bptt(net4)
 entries = sum(sl.exact_agreement(rec4.grads[n], fwd[n], net4.inputs, points=3) for n in sl.GRAD_KEYS)
 assert entries == 94, entries
-print(f"BPTT (5.8)-(5.16) == forward mode (RTRL) for all {entries} entries at (D, H, K, T) = (2, 3, 4, 3) "
+print(f"BPTT (5.8)-(5.16) == forward mode (RTRL) for all {entries} entries\n  at (D, H, K, T) = (2, 3, 4, 3) "
       f"(exact, 3 random rational points; {time.perf_counter() - t0:.1f} s)")
 
 # %% [markdown]
@@ -404,14 +408,14 @@ print(f"BPTT (5.8)-(5.16) == forward mode (RTRL) for all {entries} entries at (D
 # Along the cell path alone (the gates held at their values), (5.17) applies at every step and the chain
 # rule multiplies:
 #
-# $$\left.\frac{\partial s^{(t)}}{\partial s^{(k)}}\right|_{\text{cell path}} = \prod_{j=t}^{k+1} \operatorname{diag}\big(f^{(j)}\big)
-#   = \operatorname{diag}\Big(f^{(t)} \odot f^{(t-1)} \odot \cdots \odot f^{(k+1)}\Big) .$$
+# $$\left.\frac{\partial s^{(t)}}{\partial s^{(u)}}\right|_{\text{cell path}} = \prod_{t'=t}^{u+1} \operatorname{diag}\big(f^{(t')}\big)
+#   = \operatorname{diag}\Big(f^{(t)} \odot f^{(t-1)} \odot \cdots \odot f^{(u+1)}\Big) .$$
 #
 # Part 4's derivation, [vanishing_gradient.py](vanishing_gradient.py), proves this product (its equation
 # (4.7)) over three steps. Here we read it off the unrolled network: in BPTT the term of $\partial L/\partial s^{(1)}$
 # that comes from the loss at $t = 3$ through the cell path alone is $f^{(3)} \odot f^{(2)} \odot$ (what $s^{(3)}$
 # received through $h^{(3)}$). We check it by giving $L^{(3)}$ a gradient only at $s^{(3)}$: with
-# $\ell = \bar s^\top s^{(3)}$ and all $h^{(j)}$ cut from their $s^{(j)}$ (free columns), `sympy.diff` gives
+# $\ell = \bar s^\top s^{(3)}$ and every $h^{(t)}$ cut from its $s^{(t)}$ (free columns), `sympy.diff` gives
 # exactly the product.
 
 # %%

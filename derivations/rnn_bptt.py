@@ -21,11 +21,13 @@
 # **The network** (Part 2, [(2.1)-(2.4)](../part-2-forward-propagation.md#eq-2-1)), one sample, column
 # vectors:
 #
-# $$a^{(t)} = b + W h^{(t-1)} + U x^{(t)}, \quad h^{(t)} = \tanh\big(a^{(t)}\big), \quad
-#   o^{(t)} = c + V h^{(t)}, \quad L = \sum_{t=1}^{T} \Big(-e^{(t)\top} o^{(t)} + \log \sum_k e^{o^{(t)}_k}\Big)$$
+# $$\begin{aligned}
+#   a^{(t)} &= b + W h^{(t-1)} + U x^{(t)}, \quad h^{(t)} = \tanh\big(a^{(t)}\big), \quad o^{(t)} = c + V h^{(t)},\\
+#   L &= \sum_{t=1}^{T} \Big(-\mathbf 1_{y^{(t)}}^\top o^{(t)} + \log \sum_k e^{o^{(t)}_k}\Big)
+#   \end{aligned}$$
 #
-# where $e^{(t)} = \mathbf 1_{y^{(t)}}$ is the one-hot column of the target class. The targets are **free symbols** $e^{(t)}_k$ here, so
-# every expression below holds for every choice of targets at once (for a one-hot $e^{(t)}$ the term is the
+# where $\mathbf 1_{y^{(t)}}$ is the one-hot column of the target class. Its entries are **free symbols** here, so
+# every expression below holds for every choice of targets at once (for a true one-hot column the term is the
 # cross-entropy $-\log \hat y^{(t)}_{y^{(t)}}$). A batch adds nothing new: its loss is a sum over the samples,
 # so its gradient is the sum of the per-sample gradients (the tests check the batched NumPy code).
 #
@@ -55,7 +57,7 @@ from gentle_rnn.symbolic.core import Tanh
 
 started = time.perf_counter()
 D, H, K, T = 2, 3, 4, 3
-net = srnn.unroll(D, H, K, T)  # symbolic targets e(t)
+net = srnn.unroll(D, H, K, T)  # symbolic one-hot targets (net.e)
 U, W, b, V, c = (net.params[k] for k in srnn.PARAM_KEYS)
 print(f"D={D}, H={H}, K={K}, T={T}; {len(net.inputs)} free symbols")
 
@@ -89,12 +91,13 @@ print("operations in the tree of L:", sp.count_ops(net.L))
 # ## 2. Brute force
 #
 # `srnn.brute_force` applies `sympy.diff` to each loss term $L^{(t)}$ once for every entry of $U, W, b, V, c$
-# and $h^{(0)}$: $HD + H^2 + H + KH + K + H = 43$ derivatives of each of the three terms. This is the costly
+# and $h^{(0)}$: $HD + H^2 + H + KH + K + H = 6 + 9 + 3 + 12 + 4 + 3 = 37$ derivatives of each of the three terms. This is the costly
 # cell of the page (a few seconds); everything after it is cheap.
 
 # %%
 tic = time.perf_counter()
 brute = srnn.brute_force(net)
+assert sum(len(M) for M in brute.values()) == H * D + H * H + H + K * H + K + H == 37  # the count in the text
 print(f"brute force: {sum(len(M) for M in brute.values())} gradient entries in {time.perf_counter() - tic:.1f} s")
 print("operations in the brute-force dL/dW_11:", sp.count_ops(brute["W"][0, 0]))
 show(r"\frac{\partial L}{\partial c_1}", short(brute["c"][0]), text="dL/dc_1 (brute force)")
@@ -106,7 +109,7 @@ show(r"\frac{\partial L}{\partial c_1}", short(brute["c"][0]), text="dL/dc_1 (br
 # derivative of $L$ with respect to the logit $o^{(t)}$ (as its own variable) is the derivative of softmax
 # followed by cross-entropy (proven in [building_blocks.py](building_blocks.py)):
 #
-# $$\frac{\partial L}{\partial o^{(t)}} = \hat y^{(t)} - e^{(t)} \tag{3.1}$$
+# $$\frac{\partial L}{\partial o^{(t)}} = \hat y^{(t)} - \mathbf 1_{y^{(t)}} \tag{3.1}$$
 #
 # Here we check it directly: the logits become free symbols, and `sympy.diff` of the loss term must give
 # (3.1). Implemented by `gentle_rnn.readout.forward` (via `functional.softmax_cross_entropy`).
@@ -118,7 +121,7 @@ loss_o = srnn.cross_entropy(o_free, e1)
 lhs = o_free.applyfunc(lambda ok: sp.diff(loss_o, ok))
 rhs = srnn.softmax(o_free) - e1
 assert all(sp.expand(v) == 0 for v in lhs - rhs), "(3.1) dL/do = y_hat - e differs from brute force"
-show(r"\frac{\partial L}{\partial o^{(t)}} = \hat y^{(t)} - e^{(t)}", text="(3.1) grad_o L = y_hat - e: proven")
+show(r"\frac{\partial L}{\partial o^{(t)}} = \hat y^{(t)} - \mathbf 1_{y^{(t)}}", text="(3.1) grad_o L = y_hat - onehot(y): proven")
 bp = srnn.bptt(net)  # the whole backward pass in matrix form, built on the nodes of `net`
 
 # %% [markdown]
@@ -164,8 +167,8 @@ show(r"\frac{\partial h_i}{\partial W_{ij}}\Big|_{h'\ \mathrm{fixed}} = \left(1 
 # The second term is the transpose of the local Jacobian of step 4, $\big(\operatorname{diag}(1-h^2) W\big)^\top
 # = W^\top \operatorname{diag}(1 - h^2)$: that is why $W^\top$ stands to the left of the diagonal matrix.
 #
-# The brute force for a total gradient: replace $h^{(t)}$ by free symbols $g$, rebuild everything downstream
-# of it ($L^{(t)}, \dots, L^{(T)}$) from $g$, differentiate with respect to $g$, put $h^{(t)}$ back
+# The brute force for a total gradient: replace $h^{(t)}$ by a column of free symbols, rebuild everything
+# downstream of it ($L^{(t)}, \dots, L^{(T)}$) from those symbols, differentiate with respect to them, put $h^{(t)}$ back
 # (`srnn.hidden_gradient_brute_force`). The recursion must agree for every $t$. Implemented in
 # `gentle_rnn.rnn._backward` (`dh`); `rnn.hidden_state_grads` returns it.
 
@@ -219,7 +222,7 @@ for name in ("c", "V", "b", "W", "U", "h0"):
 # %% [markdown]
 # The term of step 3 in $\partial L / \partial W_{12}$ (the weight from unit 2 to unit 1), written with the
 # names $h^{(t)}$ and $\hat y^{(t)}$ for the nodes: the factor $1 - (h^{(3)}_1)^2$ of (3.4), row 1 of
-# $V^\top (\hat y^{(3)} - e^{(3)})$ of (3.2), and the input $h^{(2)}_2$ that $W_{12}$ multiplies, (3.8).
+# $V^\top (\hat y^{(3)} - \mathbf 1_{y^{(3)}})$ of (3.2), and the input $h^{(2)}_2$ that $W_{12}$ multiplies, (3.8).
 
 # %%
 show(r"\left[\delta^{(3)} h^{(2)\top}\right]_{12}", short(bp.da[3][0] * net.h[2][1]), text="[delta(3) h(2)^T]_12")
@@ -300,9 +303,8 @@ for tau in (1, 2):
         srnn.prove_equal(truncated[name], by_definition[name], net)
     for name in srnn.GRAD_KEYS:
         srnn.prove_equal(truncated[name] + dropped[name], bp.grads[name], net)
-    print(f"tau={tau}: (3.12) = sympy.diff with h(t-{tau}) held constant, and full = truncated + dropped: proven")
+    print(f"tau={tau}: (3.12) = sympy.diff with h(t-{tau}) held constant,\n  and full = truncated + dropped: proven")
 for name in srnn.GRAD_KEYS:
-    assert srnn.dropped_terms(net, T)[name].is_zero_matrix, f"tau = T dropped a term of grad_{name}"
     srnn.prove_equal(srnn.truncated_bptt(net, T)[name], bp.grads[name], net)
 print(f"tau={T} (= T): nothing dropped, truncated = full: proven")
 
@@ -310,9 +312,11 @@ print(f"tau={T} (= T): nothing dropped, truncated = full: proven")
 # What $\tau = 2$ drops from $\frac{\partial L}{\partial W}$ at $T = 3$ is a single share, the one from $L^{(3)}$ that reaches step
 # 1 through two factors $W^\top$:
 #
-# $$\delta^{(3,1)} h^{(0)\top} = \operatorname{diag}\big(1 - (h^{(1)})^2\big) W^\top
-#   \operatorname{diag}\big(1 - (h^{(2)})^2\big) W^\top \operatorname{diag}\big(1 - (h^{(3)})^2\big) V^\top
-#   \big(\hat y^{(3)} - e^{(3)}\big)\, h^{(0)\top}$$
+# $$\begin{aligned}
+#   \delta^{(3,1)} h^{(0)\top} = \operatorname{diag}\big(1 - (h^{(1)})^2\big) W^\top
+#   &\operatorname{diag}\big(1 - (h^{(2)})^2\big) W^\top\\
+#   &\operatorname{diag}\big(1 - (h^{(3)})^2\big) V^\top \big(\hat y^{(3)} - \mathbf 1_{y^{(3)}}\big)\, h^{(0)\top}
+#   \end{aligned}$$
 
 # %%
 J = {t: srnn.tanh_jacobian(net.h[t]) for t in (1, 2, 3)}

@@ -16,18 +16,20 @@
 # Part 4 ([The vanishing gradient problem](../part-4-vanishing-gradient.md)) states four facts about the
 # simple RNN of Parts 2 and 3,
 #
-# $$a^{(t)} = b + W h^{(t-1)} + U x^{(t)}, \qquad h^{(t)} = \tanh\big(a^{(t)}\big), \qquad
-#   o^{(t)} = c + V h^{(t)}, \qquad L = \sum_t L^{(t)},$$
+# $$\begin{aligned}
+#   a^{(t)} &= b + W h^{(t-1)} + U x^{(t)}, & h^{(t)} &= \tanh\big(a^{(t)}\big),\\
+#   o^{(t)} &= c + V h^{(t)}, & L &= \sum_t L^{(t)},
+#   \end{aligned}$$
 #
 # and one about the LSTM of Part 5. This script proves them:
 #
-# 1. the Jacobian of one step is $\partial h^{(j)} / \partial h^{(j-1)} = \operatorname{diag}\big(1 - (h^{(j)})^2\big) W$ (4.1);
+# 1. the Jacobian of one step is $\partial h^{(t)} / \partial h^{(t-1)} = \operatorname{diag}\big(1 - (h^{(t)})^2\big) W$ (4.1);
 # 2. over many steps the chain rule multiplies these, the latest step on the left (4.2);
-# 3. the gradient that reaches $h^{(k)}$ is a sum over later times $t$ of such products (4.3);
+# 3. the gradient that reaches $h^{(u)}$ is a sum over later times $t$ of such products (4.3);
 # 4. the bound of Pascanu, Mikolov & Bengio (2013): each factor has spectral norm at most $\gamma\lambda_1$ (4.4),
-#    so the product over $t-k$ steps has norm at most $(\gamma\lambda_1)^{t-k}$ (4.5), and so has the
+#    so the product over $t-u$ steps has norm at most $(\gamma\lambda_1)^{t-u}$ (4.5), and so has the
 #    gradient ratio (4.6);
-# 5. along the LSTM's cell state the same Jacobian is $\prod_j \operatorname{diag}(f^{(j)})$ (4.7): no $W$, no $\tanh'$.
+# 5. along the LSTM's cell state the same Jacobian is $\prod_{t'} \operatorname{diag}(f^{(t')})$ (4.7): no $W$, no $\tanh'$.
 #
 # **What kind of proof each step is.** Steps 1-3 compare the formula with the *brute force*: `sympy.diff`
 # of the unrolled network, which knows nothing about Jacobian products. Where the difference can be expanded
@@ -84,12 +86,14 @@ def jacobian_product(net, t: int, k: int) -> sp.Matrix:
 # %% [markdown]
 # ## 1. One step of the recurrence
 #
-# $h^{(j)} = \tanh(a^{(j)})$ with $a^{(j)} = b + W h^{(j-1)} + U x^{(j)}$. Entry $i$ of $h^{(j)}$ depends on
-# entry $l$ of $h^{(j-1)}$ through $a_i^{(j)}$ only, with $\partial a_i^{(j)} / \partial h_l^{(j-1)} = W_{il}$,
+# $h^{(t)} = \tanh(a^{(t)})$ with $a^{(t)} = b + W h^{(t-1)} + U x^{(t)}$. Entry $i$ of $h^{(t)}$ depends on
+# entry $j$ of $h^{(t-1)}$ through $a_i^{(t)}$ only, with $\partial a_i^{(t)} / \partial h_j^{(t-1)} = W_{ij}$,
 # and $\tanh' = 1 - \tanh^2$ ([building blocks](building_blocks.py#the-derivative-of-tanh)). So
 #
-# $$\frac{\partial h^{(j)}}{\partial h^{(j-1)}} = \operatorname{diag}\big(1 - (h^{(j)})^2\big)\, W ,
-#   \qquad \Big[\,\cdot\,\Big]_{il} = \frac{\partial h_i^{(j)}}{\partial h_l^{(j-1)}} = \big(1 - (h_i^{(j)})^2\big) W_{il} . \tag{4.1}$$
+# $$\begin{aligned}
+#   \frac{\partial h^{(t)}}{\partial h^{(t-1)}} &= \operatorname{diag}\big(1 - (h^{(t)})^2\big)\, W ,\\
+#   \Big[\,\cdot\,\Big]_{ij} = \frac{\partial h_i^{(t)}}{\partial h_j^{(t-1)}} &= \big(1 - (h_i^{(t)})^2\big) W_{ij} .
+#   \end{aligned} \tag{4.1}$$
 #
 # Row $i$ of $W$ is scaled by the slope of unit $i$. We let SymPy differentiate the step by brute force
 # (`Matrix.jacobian`, i.e. `sympy.diff` entry by entry) and expand the difference, at three hidden sizes.
@@ -112,46 +116,46 @@ show(r"\frac{\partial h^{(1)}}{\partial h^{(0)}}\Big|_{H=2}", net.h[1].jacobian(
 # %% [markdown]
 # ## 2. Many steps: a product, the latest step on the left
 #
-# $h^{(t)}$ depends on $h^{(k)}$ ($k < t$) only through $h^{(t-1)}$, which depends on it only through
+# $h^{(t)}$ depends on $h^{(u)}$ ($u < t$) only through $h^{(t-1)}$, which depends on it only through
 # $h^{(t-2)}$, and so on. The chain rule for vector functions multiplies the Jacobians in the order of the
 # composition, the outermost (latest) on the left:
 #
-# $$\frac{\partial h^{(t)}}{\partial h^{(k)}}
-#   = \frac{\partial h^{(t)}}{\partial h^{(t-1)}}\,\frac{\partial h^{(t-1)}}{\partial h^{(t-2)}} \cdots \frac{\partial h^{(k+1)}}{\partial h^{(k)}}
-#   = \prod_{j=t}^{k+1} \operatorname{diag}\big(1 - (h^{(j)})^2\big)\, W , \tag{4.2}$$
+# $$\frac{\partial h^{(t)}}{\partial h^{(u)}}
+#   = \frac{\partial h^{(t)}}{\partial h^{(t-1)}}\,\frac{\partial h^{(t-1)}}{\partial h^{(t-2)}} \cdots \frac{\partial h^{(u+1)}}{\partial h^{(u)}}
+#   = \prod_{t'=t}^{u+1} \operatorname{diag}\big(1 - (h^{(t')})^2\big)\, W , \tag{4.2}$$
 #
-# where the product index runs *down* from $j = t$ (leftmost factor) to $j = k+1$ (rightmost). For $t = k$
+# where the product index runs *down* from $t' = t$ (leftmost factor) to $t' = u+1$ (rightmost). For $t = u$
 # the product is empty: the identity. The network below starts from a free state $h^{(1)}$ (symbols), so
 # that $\partial / \partial h^{(1)}$ is an ordinary derivative with respect to symbols, and runs to $h^{(6)}$.
 
 # %%
-k0 = 1
-net, inputs = network_from(k0, 5)
+u0 = 1
+net, inputs = network_from(u0, 5)
 for lag in range(1, 6):
-    t = k0 + lag
-    brute = net.h[t].jacobian(net.h[k0])
-    claimed = jacobian_product(net, t, k0)
+    t = u0 + lag
+    brute = net.h[t].jacobian(net.h[u0])
+    claimed = jacobian_product(net, t, u0)
     if lag <= 3:
         assert expands_to_zero(brute - claimed), f"(4.2) symbolic, lag {lag}"
         how = "symbolically (the difference expands to 0)"
     else:
         n = srnn.exact_agreement(brute, claimed, inputs, points=3)
         how = f"exactly at 3 random rational points ({n} entries each)"
-    print(f"(4.2) dh({t})/dh({k0}): lag {lag}, H = {H}, holds {how}")
+    print(f"(4.2) dh({t})/dh({u0}): lag {lag}, H = {H}, holds\n  {how}")
 
 # %% [markdown]
 # The order matters. Matrix products do not commute, and the reversed product
-# $\big[\operatorname{diag}(1-(h^{(k+1)})^2) W\big] \cdots \big[\operatorname{diag}(1-(h^{(t)})^2) W\big]$ is a different matrix:
+# $\big[\operatorname{diag}(1-(h^{(u+1)})^2) W\big] \cdots \big[\operatorname{diag}(1-(h^{(t)})^2) W\big]$ is a different matrix:
 # the exact check rejects it.
 
 # %%
-t = k0 + 3
+t = u0 + 3
 W = net.params["W"]
 reversed_product = sp.eye(H)
-for j in range(k0 + 1, t + 1):
+for j in range(u0 + 1, t + 1):
     reversed_product = reversed_product * srnn.tanh_jacobian(net.h[j]) * W
 try:
-    srnn.exact_agreement(net.h[t].jacobian(net.h[k0]), reversed_product, inputs, points=1)
+    srnn.exact_agreement(net.h[t].jacobian(net.h[u0]), reversed_product, inputs, points=1)
 except AssertionError:
     print("the reversed order is rejected, as it should be")
 else:
@@ -160,45 +164,45 @@ else:
 # %% [markdown]
 # ## 3. The gradient that reaches a state is a sum over time
 #
-# The gradient that reaches $h^{(k)}$ is a sum over later times of Jacobian products.
+# The gradient that reaches $h^{(u)}$ is a sum over later times of Jacobian products.
 #
-# The loss $L = \sum_t L^{(t)}$ depends on $h^{(k)}$ through every later output: $L^{(k)}$ directly, and
-# $L^{(t)}$ for $t > k$ through $h^{(t)}$. With $\partial L^{(t)} / \partial h^{(t)} = V^\top(\hat y^{(t)} - \mathbf 1_{y^{(t)}})$
+# The loss $L = \sum_t L^{(t)}$ depends on $h^{(u)}$ through every later output: $L^{(u)}$ directly, and
+# $L^{(t)}$ for $t > u$ through $h^{(t)}$. With $\partial L^{(t)} / \partial h^{(t)} = V^\top(\hat y^{(t)} - \mathbf 1_{y^{(t)}})$
 # (the output layer of Part 3) and the transpose of (4.2) carrying it back,
 #
-# $$\frac{\partial L}{\partial h^{(k)}} = \sum_{t=k}^{T} \left(\frac{\partial h^{(t)}}{\partial h^{(k)}}\right)^{\!\top} V^\top \big(\hat y^{(t)} - \mathbf 1_{y^{(t)}}\big) . \tag{4.3}$$
+# $$\frac{\partial L}{\partial h^{(u)}} = \sum_{t=u}^{T} \left(\frac{\partial h^{(t)}}{\partial h^{(u)}}\right)^{\!\top} V^\top \big(\hat y^{(t)} - \mathbf 1_{y^{(t)}}\big) . \tag{4.3}$$
 #
-# The term of time $t$ has passed through $t-k$ factors of (4.2). Part 3's recursion
+# The term of time $t$ has passed through $t-u$ factors of (4.2). Part 3's recursion
 # ([eq. 3.3](../part-3-bptt.md#eq-3-3)) computes the same sum by Horner's rule, one factor per step; (4.3)
 # writes out what that recursion adds up. We check (4.3) against `sympy.diff` of
-# $L^{(k)} + L^{(k+1)} + \dots + L^{(T)}$ with respect to the free state $h^{(k)}$ ($k = 1$, $T = 4$, symbolic
-# one-hot targets $e^{(t)}$ standing for $\mathbf 1_{y^{(t)}}$, so the check holds for every choice of targets),
+# $L^{(u)} + L^{(u+1)} + \dots + L^{(T)}$ with respect to the free state $h^{(u)}$ ($u = 1$, $T = 4$, symbolic
+# one-hot targets, the entries of each $\mathbf 1_{y^{(t)}}$ free symbols, so the check holds for every choice of targets),
 # and against the recursion of Part 3 built by `gentle_rnn.symbolic.rnn.bptt`.
 
 # %%
-k0, T_end = 1, 4
-net, inputs = network_from(k0, T_end - k0)
+u0, T_end = 1, 4
+net, inputs = network_from(u0, T_end - u0)
 V, c, W = net.params["V"], net.params["c"], net.params["W"]
-e_k = matrix_symbols(f"e({k0})", K, latex=f"e^{{({k0})}}")  # the target of step k itself
-inputs += list(e_k)
-o_k = c + V * net.h[k0]
-terms = {k0: srnn.cross_entropy(o_k, e_k), **net.L_t}  # L(k), L(k+1), ..., L(T)
-brute = sp.Matrix([sum(sp.diff(Lt, s) for Lt in terms.values()) for s in net.h[k0]])
+onehot_u = matrix_symbols(f"onehot({u0})", K, latex=rf"\mathbf 1_{{y^{{({u0})}}}}")  # the target of step u itself
+inputs += list(onehot_u)
+o_u = c + V * net.h[u0]
+terms = {u0: srnn.cross_entropy(o_u, onehot_u), **net.L_t}  # L(u), L(u+1), ..., L(T)
+brute = sp.Matrix([sum(sp.diff(Lt, s) for Lt in terms.values()) for s in net.h[u0]])
 
-y_hat = {k0: srnn.softmax(o_k), **net.y_hat}
-e = {k0: e_k, **net.e}
+y_hat = {u0: srnn.softmax(o_u), **net.y_hat}
+onehot = {u0: onehot_u, **net.e}
 sum_of_products = sp.zeros(H, 1)
-for t in range(k0, T_end + 1):
-    sum_of_products += jacobian_product(net, t, k0).T * V.T * (y_hat[t] - e[t])  # (4.3)
+for t in range(u0, T_end + 1):
+    sum_of_products += jacobian_product(net, t, u0).T * V.T * (y_hat[t] - onehot[t])  # (4.3)
 
-recursion = V.T * (y_hat[k0] - e_k) + W.T * srnn.tanh_jacobian(net.h[k0 + 1]) * srnn.bptt(net).dh[k0 + 1]  # (3.3)
+recursion = V.T * (y_hat[u0] - onehot_u) + W.T * srnn.tanh_jacobian(net.h[u0 + 1]) * srnn.bptt(net).dh[u0 + 1]  # (3.3)
 n = srnn.exact_agreement(brute, sum_of_products, inputs, points=3)
 srnn.exact_agreement(recursion, sum_of_products, inputs, points=3)
-print(f"(4.3) sum over t = {k0}..{T_end} of Jacobian products == brute force == Part 3's recursion "
+print(f"(4.3) sum over t = {u0}..{T_end} of Jacobian products\n  == brute force == Part 3's recursion\n  "
       f"({n} entries, exactly at 3 random rational points)")
 
 # %% [markdown]
-# So a long-range dependence, how $L^{(t)}$ depends on what happened at step $k \ll t$, reaches the
+# So a long-range dependence, how $L^{(t)}$ depends on what happened at step $u \ll t$, reaches the
 # parameters only through the terms with many factors. If those products shrink, the long-range terms
 # vanish from the sum while the short-range ones stay: the gradient still exists, but it no longer carries
 # the information that learning a long-range dependence needs (Bengio, Simard & Frasconi 1994).
@@ -211,16 +215,16 @@ print(f"(4.3) sum over t = {k0}..{T_end} of Jacobian products == brute force == 
 # %%
 rng = np.random.default_rng(4)
 params = rnn.init_params(D, H, K, rng)
-x_num = rng.normal(size=(T_end - k0, 1, D))
+x_num = rng.normal(size=(T_end - u0, 1, D))
 h_start = rng.normal(size=(1, H)) * 0.5
 values = {s: float(v) for name in srnn.PARAM_KEYS for s, v in zip(net.params[name], params[name].ravel())}
-values.update({s: float(v) for s, v in zip(net.h[k0], h_start[0])})
+values.update({s: float(v) for s, v in zip(net.h[u0], h_start[0])})
 for t in net.x:
-    values.update({s: float(v) for s, v in zip(net.x[t], x_num[t - k0 - 1, 0])})
-symbolic = np.array(srnn.evaluate(list(jacobian_product(net, T_end, k0)), values, srnn.NUMPY_FUNCTIONS)).reshape(H, H)
-numpy_product = vanishing.jacobian_product(vanishing.rnn_state_jacobians(params, x_num, h_start), T_end - k0, 0)[0]
+    values.update({s: float(v) for s, v in zip(net.x[t], x_num[t - u0 - 1, 0])})
+symbolic = np.array(srnn.evaluate(list(jacobian_product(net, T_end, u0)), values, srnn.NUMPY_FUNCTIONS)).reshape(H, H)
+numpy_product = vanishing.jacobian_product(vanishing.rnn_state_jacobians(params, x_num, h_start), T_end - u0, 0)[0]
 assert np.allclose(symbolic, numpy_product, rtol=1e-12, atol=1e-14), "(4.2) NumPy vs SymPy"
-print("(4.2) NumPy (gentle_rnn.vanishing.jacobian_product) == SymPy at a random point, max difference",
+print("(4.2) NumPy (vanishing.jacobian_product) == SymPy at a random point,\n  max difference",
       f"{np.abs(symbolic - numpy_product).max():.1e}")
 
 # %% [markdown]
@@ -251,18 +255,23 @@ print("gamma: max tanh' = 1, max sigma' = 1/4")
 #
 # We show $\lVert \operatorname{diag}(d)\, W \rVert_2 \le \gamma\, \lambda_1$.
 #
-# The spectral norm $\lVert A \rVert_2 = \max_{x \ne 0} \lVert A x\rVert / \lVert x \rVert$ is the largest
+# The spectral norm $\lVert A \rVert_2 = \max_{v \ne 0} \lVert A v\rVert / \lVert v \rVert$ is the largest
 # factor by which $A$ can stretch a vector; for $W$ it is $\lambda_1$, the largest singular value. Write
-# $d = \phi'(a^{(j)})$, so the step Jacobian is $\operatorname{diag}(d)\,W$ with $|d_i| \le \gamma$. For any $x$,
-# with $\xi = Wx$:
+# $d = \phi'(a^{(t)})$, so the step Jacobian is $\operatorname{diag}(d)\,W$ with $|d_i| \le \gamma$. For any $v$,
+# with $\xi = Wv$:
 #
-# $$\lVert \operatorname{diag}(d)\, W x \rVert^2 = \sum_i d_i^2 \xi_i^2 \;\le\; \big(\max_i d_i^2\big) \sum_i \xi_i^2
-#   = \big(\max_i |d_i|\big)^2 \lVert W x \rVert^2 \;\le\; \gamma^2 \lambda_1^2 \lVert x \rVert^2 .$$
+# $$\begin{aligned}
+#   \lVert \operatorname{diag}(d)\, W v \rVert^2 &= \sum_i d_i^2 \xi_i^2 \;\le\; \big(\max_i d_i^2\big) \sum_i \xi_i^2\\
+#   &= \big(\max_i |d_i|\big)^2 \lVert W v \rVert^2 \;\le\; \gamma^2 \lambda_1^2 \lVert v \rVert^2 .
+#   \end{aligned}$$
 #
-# Taking square roots and the maximum over $x$:
+# Taking square roots and the maximum over $v$:
 #
-# $$\left\lVert \frac{\partial h^{(j)}}{\partial h^{(j-1)}} \right\rVert_2 = \lVert \operatorname{diag}(d)\, W \rVert_2
-#   \le \lVert \operatorname{diag}(d) \rVert_2 \, \lVert W \rVert_2 = \big(\max_i |d_i|\big)\, \lambda_1 \le \gamma\,\lambda_1 . \tag{4.4}$$
+# $$\begin{aligned}
+#   \left\lVert \frac{\partial h^{(t)}}{\partial h^{(t-1)}} \right\rVert_2 &= \lVert \operatorname{diag}(d)\, W \rVert_2
+#   \le \lVert \operatorname{diag}(d) \rVert_2 \, \lVert W \rVert_2\\
+#   &= \big(\max_i |d_i|\big)\, \lambda_1 \le \gamma\,\lambda_1 .
+#   \end{aligned} \tag{4.4}$$
 #
 # Three pieces carry this argument; SymPy verifies each one symbolically.
 #
@@ -280,24 +289,24 @@ print("(a) the singular values of diag(d) are |d_i| (n = 2, 3)")
 # %% [markdown]
 # **(b)** The first inequality rests on an identity: with $\beta \ge d_i^2$ for every $i$ (take $\beta = \max_i d_i^2$),
 # $\beta \lVert \xi \rVert^2 - \lVert \operatorname{diag}(d) \xi \rVert^2 = \sum_i (\beta - d_i^2)\, \xi_i^2$, a sum of non-negative
-# terms. SymPy expands both sides with $\xi = Wx$ for a general $3 \times 3$ matrix $W$ and vector $x$ of symbols.
+# terms. SymPy expands both sides with $\xi = Wv$ for a general $3 \times 3$ matrix $W$ and vector $v$ of symbols.
 
 # %%
 n = 3
-d, Wm, xv = matrix_symbols("d", n), matrix_symbols("W", n, n), matrix_symbols("x", n)
+d, Wm, v = matrix_symbols("d", n), matrix_symbols("W", n, n), matrix_symbols("v", n)
 beta = sp.Symbol("beta", real=True)
-xi = Wm * xv
+xi = Wm * v
 lhs = beta * (xi.T * xi)[0, 0] - ((sp.diag(*d) * xi).T * (sp.diag(*d) * xi))[0, 0]
 rhs = sum((beta - d[i] ** 2) * xi[i] ** 2 for i in range(n))
-assert sp.expand(lhs - rhs) == 0, "(b) beta||Wx||^2 - ||diag(d) W x||^2 = sum_i (beta - d_i^2) (Wx)_i^2"
-print("(b) beta ||Wx||^2 - ||diag(d) Wx||^2 = sum_i (beta - d_i^2)(Wx)_i^2  (3 x 3, symbolic)")
+assert sp.expand(lhs - rhs) == 0, "(b) beta||Wv||^2 - ||diag(d) W v||^2 = sum_i (beta - d_i^2) (Wv)_i^2"
+print("(b) beta ||Wv||^2 - ||diag(d) Wv||^2 = sum_i (beta - d_i^2)(Wv)_i^2\n  (3 x 3, symbolic)")
 
 # %% [markdown]
-# **(c)** $\lVert W x \rVert \le \lambda_1 \lVert x \rVert$, i.e. the matrix $\lambda_1^2 I - W^\top W$ is positive
-# semidefinite, where $\lambda_1^2$ is the largest eigenvalue of $S = W^\top W$. For a general $n$ this is the
+# **(c)** $\lVert W v \rVert \le \lambda_1 \lVert v \rVert$, i.e. the matrix $\lambda_1^2 I - W^\top W$ is positive
+# semidefinite, where $\lambda_1^2$ is the largest eigenvalue of $S = W^\top W$. For a general size this is the
 # spectral theorem (the Rayleigh quotient of a symmetric matrix never exceeds its largest eigenvalue); we do
 # not re-prove it. For $2 \times 2$ SymPy verifies it completely: the eigenvalues of $S$ are real
-# ($\operatorname{tr}^2 - 4\det = (S_{11} - S_{22})^2 + 4 S_{12}^2 \ge 0$), and $\mu_+ I - S$, with $\mu_+$ the larger,
+# ($\operatorname{tr}^2 - 4\det = (S_{11} - S_{22})^2 + 4 S_{12}^2 \ge 0$), and $\lambda_1^2 I - S$, with $\lambda_1^2$ the larger,
 # has determinant $0$ and trace $\sqrt{\operatorname{tr}^2 - 4\det} \ge 0$, which for a symmetric $2 \times 2$
 # matrix means both of its eigenvalues are $\ge 0$.
 
@@ -307,37 +316,37 @@ S = W2.T * W2
 tr, det = S.trace(), S.det()
 disc = tr**2 - 4 * det
 assert sp.expand(disc - ((S[0, 0] - S[1, 1]) ** 2 + 4 * S[0, 1] ** 2)) == 0, "(c) the discriminant is a sum of squares"
-mu_plus = (tr + sp.sqrt(disc)) / 2
-M = mu_plus * sp.eye(2) - S
-assert sp.expand(M.det()) == 0, "(c) det(mu_+ I - S) = 0"
-assert sp.expand(M.trace() - sp.sqrt(disc)) == 0, "(c) tr(mu_+ I - S) = sqrt(disc) >= 0"
-print("(c) mu_+ I - W^T W is positive semidefinite (2 x 2, symbolic)")
+lambda1_sq = (tr + sp.sqrt(disc)) / 2
+M = lambda1_sq * sp.eye(2) - S
+assert sp.expand(M.det()) == 0, "(c) det(lambda_1^2 I - S) = 0"
+assert sp.expand(M.trace() - sp.sqrt(disc)) == 0, "(c) tr(lambda_1^2 I - S) = sqrt(disc) >= 0"
+print("(c) lambda_1^2 I - W^T W is positive semidefinite (2 x 2, symbolic)")
 
 # %% [markdown]
 # ## 6. The bound over many steps
 #
-# From one step to $t - k$ steps: $(\gamma\lambda_1)^{t-k}$.
+# From one step to $t - u$ steps: $(\gamma\lambda_1)^{t-u}$.
 #
-# For any matrices, $\lVert A B x \rVert \le \lVert A \rVert_2 \lVert B x \rVert \le \lVert A \rVert_2 \lVert B \rVert_2 \lVert x \rVert$
-# (apply the definition of the norm twice), so $\lVert AB \rVert_2 \le \lVert A \rVert_2 \lVert B \rVert_2$.
-# Applied to the $t-k$ factors of (4.2), each bounded by (4.4):
+# For any matrices, $\lVert A M v \rVert \le \lVert A \rVert_2 \lVert M v \rVert \le \lVert A \rVert_2 \lVert M \rVert_2 \lVert v \rVert$
+# (apply the definition of the norm twice), so $\lVert AM \rVert_2 \le \lVert A \rVert_2 \lVert M \rVert_2$.
+# Applied to the $t-u$ factors of (4.2), each bounded by (4.4):
 #
-# $$\left\lVert \frac{\partial h^{(t)}}{\partial h^{(k)}} \right\rVert_2 \le \prod_{j=k+1}^{t} \left\lVert \operatorname{diag}\big(\phi'(a^{(j)})\big) W \right\rVert_2 \le (\gamma\,\lambda_1)^{t-k} . \tag{4.5}$$
+# $$\left\lVert \frac{\partial h^{(t)}}{\partial h^{(u)}} \right\rVert_2 \le \prod_{t'=u+1}^{t} \left\lVert \operatorname{diag}\big(\phi'(a^{(t')})\big) W \right\rVert_2 \le (\gamma\,\lambda_1)^{t-u} . \tag{4.5}$$
 #
 # A transposed matrix has the same spectral norm, so the gradient of one loss term carried back obeys
 #
-# $$\left\lVert \frac{\partial L^{(t)}}{\partial h^{(k)}} \right\rVert = \left\lVert \left(\frac{\partial h^{(t)}}{\partial h^{(k)}}\right)^{\!\top} \frac{\partial L^{(t)}}{\partial h^{(t)}} \right\rVert
-#   \le (\gamma\,\lambda_1)^{t-k} \left\lVert \frac{\partial L^{(t)}}{\partial h^{(t)}} \right\rVert . \tag{4.6}$$
+# $$\left\lVert \frac{\partial L^{(t)}}{\partial h^{(u)}} \right\rVert = \left\lVert \left(\frac{\partial h^{(t)}}{\partial h^{(u)}}\right)^{\!\top} \frac{\partial L^{(t)}}{\partial h^{(t)}} \right\rVert
+#   \le (\gamma\,\lambda_1)^{t-u} \left\lVert \frac{\partial L^{(t)}}{\partial h^{(t)}} \right\rVert . \tag{4.6}$$
 #
 # Two consequences, as Pascanu et al. state them. If $\lambda_1 < 1/\gamma$ the right-hand side shrinks
 # geometrically: that is **sufficient** for the long-range terms to vanish, whatever the inputs. If the
 # products are to grow without bound, (4.5) must allow it, so $\lambda_1 > 1/\gamma$ is **necessary** for
-# exploding gradients, but not sufficient: the slopes $1 - (h^{(j)})^2$ may be far below $\gamma$ when the units
+# exploding gradients, but not sufficient: the slopes $1 - (h^{(t')})^2$ may be far below $\gamma$ when the units
 # saturate, and $W$ may stretch only a few directions.
 #
 # The proof above is general (any $H$, any lag); SymPy verified its pieces at small sizes. Now a numerical
-# check of the conclusion on random instances: products of $\operatorname{diag}(d^{(j)}) W$ with random $W$
-# rescaled to a random $\lambda_1$ and random slopes $d^{(j)}$ in $[-\gamma, \gamma]$, for the tanh ($\gamma = 1$)
+# check of the conclusion on random instances: products of $\operatorname{diag}(d^{(t')}) W$ with random $W$
+# rescaled to a random $\lambda_1$ and random slopes $d^{(t')}$ in $[-\gamma, \gamma]$, for the tanh ($\gamma = 1$)
 # and the sigmoid ($\gamma = 1/4$) bounds, and the Jacobians of real tanh RNNs computed by
 # `gentle_rnn.vanishing` from `gentle_rnn.rnn.forward`.
 
@@ -363,7 +372,7 @@ for trial in range(300):
     norms = vanishing.jacobian_norms_by_lag(vanishing.rnn_state_jacobians(p, x_r, np.zeros((2, h_size))))
     assert np.all(norms <= vanishing.pascanu_bound(lambda_1, np.arange(steps + 1))[:, None] * (1 + 1e-10))
     checked += norms.size
-print(f"(4.5) holds on {checked} Jacobian products of 300 random instances; largest norm / bound = {worst:.3f}")
+print(f"(4.5) holds on {checked} Jacobian products of 300 random instances;\n  largest norm / bound = {worst:.3f}")
 
 # %% [markdown]
 # The largest ratio is close to 1: the bound is nearly attained when $W$ is orthogonal (every direction
@@ -373,22 +382,25 @@ print(f"(4.5) holds on {checked} Jacobian products of 300 random instances; larg
 #
 # ## 7. The LSTM's cell-state path
 #
-# Along the cell state the factor is $\prod_j \operatorname{diag}(f^{(j)})$.
+# Along the cell state the factor is $\prod_{t'} \operatorname{diag}(f^{(t')})$.
 #
 # Part 5's LSTM keeps a second state, the cell $s^{(t)} = f^{(t)} \odot s^{(t-1)} + g^{(t)} \odot z^{(t)}$, where the
 # forget gate $f^{(t)}$, the input gate $g^{(t)}$ and the block input $z^{(t)}$ are computed from
 # $h^{(t-1)}$ and $x^{(t)}$. Holding those fixed, the path from $s^{(t-1)}$ to $s^{(t)}$ is an elementwise
 # product, and its Jacobian is diagonal:
 #
-# $$\left.\frac{\partial s^{(t)}}{\partial s^{(t-1)}}\right|_{\text{cell path}} = \operatorname{diag}\big(f^{(t)}\big),
-#   \qquad\text{so along the cell path}\qquad \frac{\partial s^{(t)}}{\partial s^{(k)}} = \prod_{j=k+1}^{t} \operatorname{diag}\big(f^{(j)}\big) . \tag{4.7}$$
+# $$\begin{aligned}
+#   \left.\frac{\partial s^{(t)}}{\partial s^{(t-1)}}\right|_{\text{cell path}} &= \operatorname{diag}\big(f^{(t)}\big),
+#   \quad\text{so along the cell path}\\
+#   \left.\frac{\partial s^{(t)}}{\partial s^{(u)}}\right|_{\text{cell path}} &= \prod_{t'=u+1}^{t} \operatorname{diag}\big(f^{(t')}\big) .
+#   \end{aligned} \tag{4.7}$$
 #
 # No $W$ and no $\tanh'$ appear: when the forget gates are near 1 the product stays near 1 however long the
 # path, which is Hochreiter & Schmidhuber's constant error carousel (1997; the forget gate is Gers, Schmidhuber
 # & Cummins 2000). The *total* derivative $\partial s^{(t)}/\partial s^{(t-1)}$ has further terms, because the gates
 # depend on $h^{(t-1)} = q^{(t-1)} \odot \tanh(s^{(t-1)})$; those pass through $W_f, W_g, W_z$ like the RNN's
 # Jacobian does. We verify (4.7) by brute force: three steps of Part 5's LSTM cell (`gentle_rnn.symbolic.lstm.cell`),
-# each fed a free symbol vector $h^{(j-1)}$ (so the only path from $s^{(k)}$ to $s^{(t)}$ is the cell path), and
+# each fed a free symbol vector $h^{(t'-1)}$ (so the only path from $s^{(u)}$ to $s^{(t)}$ is the cell path), and
 # `sympy.diff` of $s^{(t)}$ with respect to $s^{(0)}$. Part 5 proves the same factor as its equation (5.17).
 
 # %%
@@ -409,7 +421,7 @@ for t in range(1, steps + 1):
     for j in range(t, 0, -1):
         claimed = claimed * sp.diag(*forget[j])
     assert expands_to_zero(brute - claimed), f"(4.7) cell path, t = {t}"
-print(f"(4.7) ds({steps})/ds(0) along the cell path = diag(f(3)) diag(f(2)) diag(f(1)) (symbolic, H = {Hs})")
+print(f"(4.7) ds({steps})/ds(0) along the cell path = diag(f(3)) diag(f(2)) diag(f(1))\n  (symbolic, H = {Hs})")
 f1 = matrix_symbols("f(1)", Hs, latex="f^{(1)}")  # each sigmoid node of the forget gate, written as f_i(1)
 show(r"\frac{\partial s^{(1)}}{\partial s^{(0)}}\Big|_{\text{cell path}}",
      s_prev[1].jacobian(s_prev[0]).xreplace(dict(zip(forget[1], f1))), text="ds(1)/ds(0) along the cell path")
@@ -419,13 +431,13 @@ show(r"\frac{\partial s^{(1)}}{\partial s^{(0)}}\Big|_{\text{cell path}}",
 #
 # | claim | how it is established here | NumPy |
 # |---|---|---|
-# | (4.1) $\partial h^{(j)}/\partial h^{(j-1)} = \operatorname{diag}(1-(h^{(j)})^2) W$ | symbolic, $H = 2, 3, 4$ | `vanishing.state_jacobians` |
+# | (4.1) $\partial h^{(t)}/\partial h^{(t-1)} = \operatorname{diag}(1-(h^{(t)})^2) W$ | symbolic, $H = 2, 3, 4$ | `vanishing.state_jacobians` |
 # | (4.2) product over steps, latest on the left | symbolic for lags 1-3, exact at random rational points for lags 4-5 ($H = 3$); the reversed order rejected | `vanishing.jacobian_product` |
-# | (4.3) $\partial L/\partial h^{(k)}$ as a sum over $t$ | exact at random rational points vs brute force and vs Part 3's recursion | `vanishing.hidden_grads_as_sum_of_products` |
+# | (4.3) $\partial L/\partial h^{(u)}$ as a sum over $t$ | exact at random rational points vs brute force and vs Part 3's recursion | `vanishing.hidden_grads_as_sum_of_products` |
 # | $\gamma = 1$ (tanh), $1/4$ (sigmoid) | symbolic | `vanishing.GAMMA_TANH`, `GAMMA_SIGMOID` |
-# | (4.4) $\lVert\operatorname{diag}(d) W\rVert_2 \le \gamma\lambda_1$ | proof in the text; pieces (a), (b) symbolic at $n=2,3$ and $3\times 3$, (c) symbolic at $2\times 2$ | |
-# | (4.5), (4.6) $(\gamma\lambda_1)^{t-k}$ | proof in the text; numerical check on 300 random instances | `vanishing.pascanu_bound` |
-# | (4.7) cell path $\prod_j \operatorname{diag}(f^{(j)})$ | symbolic over 3 steps, $H = 3$ | `vanishing.cell_state_path_jacobian` |
+# | (4.4) $\lVert\operatorname{diag}(d) W\rVert_2 \le \gamma\lambda_1$ | proof in the text; pieces (a), (b) symbolic at $2 \times 2$, $3 \times 3$, (c) symbolic at $2\times 2$ | |
+# | (4.5), (4.6) $(\gamma\lambda_1)^{t-u}$ | proof in the text; numerical check on 300 random instances | `vanishing.pascanu_bound` |
+# | (4.7) cell path $\prod_{t'} \operatorname{diag}(f^{(t')})$ | symbolic over 3 steps, $H = 3$ | `vanishing.cell_state_path_jacobian` |
 
 # %%
 print(f"vanishing_gradient: every identity asserted above holds ({time.perf_counter() - started:.1f} s).")

@@ -1,7 +1,7 @@
 """MkDocs build hooks for the site (registered in mkdocs.yml under ``hooks:``).
 
-1. Self-hosted MathJax: MathJax 3 is installed from the npm registry (package.json + package-lock.json) into
-   node_modules/ and copied into the built site; nothing is committed and nothing is loaded from a CDN.
+1. Derivation kernels: the Jupyter configuration they run under, and running them two at a time.
+   (The math is typeset at build time by hooks/math.py; the browser loads no MathJax.)
 2. Computed figures: every figure registered in ``gentle_rnn.figures`` is rendered to SVG and added to the
    site as a generated file (``figures/<name>``), so pages link it like any other image and a missing
    figure is a broken link that fails the strict build. Renders are cached per source hash.
@@ -21,7 +21,6 @@ import os
 import pathlib
 import posixpath
 import re
-import shutil
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
@@ -29,7 +28,6 @@ from mkdocs.structure.files import File
 log = logging.getLogger("mkdocs.hooks.site")
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-MATHJAX = ROOT / "node_modules" / "mathjax" / "es5"
 CACHE = ROOT / ".cache"
 
 
@@ -42,7 +40,7 @@ def _source_hash() -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# 1. MathJax
+# 1. derivation kernels
 
 
 def on_config(config):
@@ -53,18 +51,7 @@ def on_config(config):
     paths = os.environ.get("JUPYTER_CONFIG_PATH", "")
     if jupyter not in paths.split(os.pathsep):
         os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(p for p in (jupyter, paths) if p)
-    if not (MATHJAX / "tex-chtml.js").is_file():
-        raise PluginError(
-            f"MathJax is not installed at {MATHJAX.relative_to(ROOT)}: run `npm ci` in {ROOT} "
-            "(`make serve` and `make build` do it for you)."
-        )
     return config
-
-
-def on_post_build(config):
-    dest = pathlib.Path(config["site_dir"]) / "assets" / "mathjax"
-    # MathJax loads its components and fonts relative to tex-chtml.js, so the folder layout is kept.
-    shutil.copytree(MATHJAX, dest, dirs_exist_ok=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -159,7 +146,7 @@ _COPY_WIDGET = re.compile(
     r'<div class="zeroclipboard-container">.*?</clipboard-copy>\s*</div>|<div class="clipboard-copy-txt"[^>]*>.*?</div>',
     re.S,
 )
-_CODE_BLOCK = re.compile(r'<div class="highlight-ipynb (hl-[\w-]+)"><pre>(.*?)</pre></div>', re.S)
+_CODE_BLOCK = re.compile(r'<div class="highlight-ipynb (hl-[\w-]+)"><pre[^>]*>(.*?)</pre></div>', re.S)
 
 
 def _clean_notebook_page(html: str) -> str:
@@ -167,8 +154,8 @@ def _clean_notebook_page(html: str) -> str:
 
     mkdocs-jupyter's template inlines about 600 KB of JupyterLab CSS, a MathJax 2 configuration with an
     empty ``<script src="">`` (which makes the browser request the page a second time), a Mermaid loader that
-    would import from a CDN, and a clipboard web component. None of it is needed: the site's own MathJax
-    typesets the notebook's math, ``stylesheets/notebook.css`` lays out the cells, and Material's own copy
+    would import from a CDN, and a clipboard web component. None of it is needed: hooks/math.py typesets the
+    notebook's math at build time, ``stylesheets/notebook.css`` lays out the cells, and Material's own copy
     button serves code cells once they are ``<pre><code>`` blocks inside a ``.highlight`` div.
     """
     start = html.find(_ARTICLE)

@@ -18,6 +18,9 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
 
 
 @pytest.fixture(scope="session")
@@ -74,20 +77,26 @@ def browser():
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage"],
+            args=CHROMIUM_ARGS,
         )
         yield browser
         browser.close()
 
 
 def wait_for_math(page, timeout_ms: int = 60_000) -> None:
-    """Wait until the formulas on the current page are typeset (one definition for every browser test).
+    """Wait until the formulas on the current page are shown (one definition for every browser test).
 
-    Today MathJax typesets in the browser and marks ``<html data-mathjax="typeset">`` when it is done.
+    The math is typeset at build time (hooks/math.py): it is in the HTML the server sends, so it is there as
+    soon as the document is parsed, and nothing typesets in the browser. This waits for the parsed document and
+    fails if a page (loaded or swapped in by instant navigation) holds a formula that was left untypeset.
     """
-    page.wait_for_function("document.documentElement.dataset.mathjax === 'typeset'", timeout=timeout_ms)
+    page.wait_for_function("document.readyState !== 'loading'", timeout=timeout_ms)
+    untypeset = page.evaluate(
+        """() => [...document.querySelectorAll(".arithmatex, .jp-RenderedLatex")]
+                  .filter((el) => !el.querySelector("mjx-container"))
+                  .map((el) => el.textContent.trim().slice(0, 80))"""
+    )
+    assert not untypeset, f"{page.url}: formulas left untypeset: {untypeset[:5]}"
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -122,6 +122,15 @@ def test_init_params_shapes_and_reproducible():
         np.testing.assert_array_equal(p1[k], p2[k])
 
 
+def test_init_params_draw_weights_with_standard_deviation_one_over_sqrt_fan_in():
+    # 120 000 and 30 000 draws: the sample standard deviation is within 0.4 and 0.8 percent of the true one
+    # (two standard errors), so 3 percent is far from chance and far below any other rule (1, 1/fan_in, ...)
+    p = dense.init_params(400, 300, 100, np.random.default_rng(1))
+    assert p["U"].std() == pytest.approx(1 / np.sqrt(400), rel=0.03), "U: 1/sqrt(D)"
+    assert p["V"].std() == pytest.approx(1 / np.sqrt(300), rel=0.03), "V: 1/sqrt(H)"
+    assert abs(p["U"].mean()) < 0.002 and not p["b"].any() and not p["c"].any()  # mean 0: SE 1.4e-4
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # bad input: ValueError naming the argument
 
@@ -175,3 +184,21 @@ def test_init_params_checks_its_arguments():
         dense.init_params(2, 0, 4, np.random.default_rng(0))
     with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
         dense.init_params(2, 3, 4, 0)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the numbers printed on the page come from this code
+
+
+def test_worked_example_on_part_1_page_matches_the_code():
+    from pathlib import Path
+
+    from gentle_rnn.figures import part1
+
+    page = (Path(__file__).parents[1] / "docs" / "part-1-why-rnn.md").read_text()
+    text = part1.dense_example_text()
+    assert text in page, "the dense-layer worked example on the Part 1 page is not what the code computes:\n" + text
+    r = part1.dense_example()  # the hand computation in the text, and the page's reading of it
+    assert np.allclose(r["a"], [1.5, 0.25])
+    assert np.allclose(r["grads"]["U"][:, 1], -r["delta"]) and np.allclose(r["grads"]["U"][:, 0], r["delta"])
+    assert 0.17 < 1 - r["h"][0] ** 2 < 0.2 and 0.17 < r["delta"][0] / r["dh"][0] < 0.2  # "only a fifth"

@@ -198,16 +198,23 @@ def test_state_gradients_match_symbolic_dh_eq_5_9_and_ds_eq_5_10(size):
 
 
 def test_backward_accepts_any_gradient_of_the_hidden_states():
-    # backward() is the recurrence alone: fed the output layer's share it reproduces loss_and_grads
+    """backward() is the recurrence alone: fed dh_out = G, any array, it returns the gradients of
+    f = sum_t sum_b G(t) . h(t), checked by centred finite differences of f (independent of BPTT)."""
     size = SIZES[1]
     params, x, y, h0, s0 = problem(size)
-    h, _ = lstm.forward(params, x, h0, s0)
-    _, do = readout.forward(params["V"], params["c"], h, y)
-    _, _, dh_out = readout.backward(params["V"], h, do)
-    grads, dh, ds = lstm.backward(params, x, h0, s0, dh_out)
-    _, full = lstm.loss_and_grads(params, x, y, h0, s0)
-    for name in lstm.GRAD_KEYS[:12] + ("h0", "s0"):
-        assert_close(f"backward d{name}", grads[name], full[name], 1e-14)
+    D, H, K, T, B = size
+    G = np.random.default_rng(12).normal(size=(T, B, H))
+    grads, dh, ds = lstm.backward(params, x, h0, s0, G)
+    h0, s0 = h0.copy(), s0.copy()
+    f = lambda: float(np.sum(G * lstm.forward(params, x, h0, s0)[0]))  # noqa: E731
+    arrays = {k: params[k] for k in lstm.PARAM_KEYS if k not in ("V", "c")} | {"h0": h0, "s0": s0}
+    numeric = numerical_gradients(f, arrays)
+    for name, want in numeric.items():
+        assert_close(f"backward d{name} vs finite differences of sum(G * h)", grads[name], want, 1e-6)
+    # fed the output layer's share, dh and ds are the totals of (5.9)-(5.10) (checked against SymPy above)
+    _, do = readout.forward(params["V"], params["c"], lstm.forward(params, x, h0, s0)[0], y)
+    _, _, dh_out = readout.backward(params["V"], lstm.forward(params, x, h0, s0)[0], do)
+    _, dh, ds = lstm.backward(params, x, h0, s0, dh_out)
     assert_close("backward dh", dh, lstm.hidden_state_grads(params, x, y, h0, s0), 1e-14)
     assert_close("backward ds", ds, lstm.cell_state_grads(params, x, y, h0, s0), 1e-14)
     with pytest.raises(ValueError, match="^dh_out"):
@@ -381,5 +388,72 @@ def test_worked_example_tables_on_part_5_page_match_the_code():
     from gentle_rnn.figures import part5
 
     page = (ROOT / "docs" / "part-5-lstm.md").read_text()
-    for name, table in (("forward", part5.forward_table()), ("backward", part5.backward_table())):
+    for name, table in (("forward", part5.forward_table()), ("backward", part5.backward_table()),
+                        ("gradient", part5.gradient_table())):
         assert table in page, f"the {name} table on the Part 5 page is not what the code computes:\n{table}"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# PyTorch's layout (no torch needed: the torch cross-check is in test_lstm_torch.py)
+
+
+def test_pytorch_layout_stacks_gates_in_pytorch_order():
+    """PyTorch's nn.LSTM stacks its gates i, f, g, o (input, forget, cell, output): in our letters g, f, z, q.
+    Every parameter gets distinct entries, so that any other order or a swapped kind (U for W) shows."""
+    rng = np.random.default_rng(0)
+    params = {k: rng.normal(size=v.shape) for k, v in lstm.init_params(2, 3, 4, rng=0).items()}
+    layout = lstm.pytorch_layout(params)
+    assert layout["weight_ih_l0"].shape == (12, 2) and layout["weight_hh_l0"].shape == (12, 3)
+    for k, gate in enumerate(("g", "f", "z", "q")):  # PyTorch's i, f, g, o, written out
+        rows = slice(3 * k, 3 * k + 3)
+        np.testing.assert_array_equal(layout["weight_ih_l0"][rows], params[f"U_{gate}"], err_msg=f"U_{gate}")
+        np.testing.assert_array_equal(layout["weight_hh_l0"][rows], params[f"W_{gate}"], err_msg=f"W_{gate}")
+        np.testing.assert_array_equal(layout["bias_ih_l0"][rows], params[f"b_{gate}"], err_msg=f"b_{gate}")
+    assert not layout["bias_hh_l0"].any()
+    np.testing.assert_array_equal(layout["weight"], params["V"])
+    np.testing.assert_array_equal(layout["bias"], params["c"])
+    with pytest.raises(ValueError, match="^params"):
+        lstm.pytorch_layout({k: v for k, v in params.items() if k != "c"})
+
+
+def test_init_params_scale_multiplies_every_weight_matrix():
+    """The same seed draws the same standard normals: scale 2 doubles every U_*, W_* and V exactly."""
+    one, two = lstm.init_params(3, 4, 5, rng=2, scale=1.0), lstm.init_params(3, 4, 5, rng=2, scale=2.0)
+    for k in [f"{kind}_{g}" for g in lstm.GATES for kind in ("U", "W")] + ["V"]:
+        np.testing.assert_allclose(two[k], 2 * one[k], rtol=1e-15, err_msg=f"{k} ignores scale")
+    big = lstm.init_params(50, 400, 60, rng=1, scale=2.0)
+    assert big["V"].std() == pytest.approx(2.0 / np.sqrt(400), rel=0.03), "V std is scale / sqrt(H)"
+
+
+# the page's reading of (5.18): BPTT applies the transposed one-step Jacobian to (dL/dh(t), ds_next), not to the
+# two totals
+
+
+@pytest.mark.parametrize("size", SIZES, ids=str)
+def test_the_transposed_step_jacobian_maps_dh_and_ds_next_to_what_the_step_sends_back(size):
+    params, x, y, h0, s0 = problem(size)
+    dh = lstm.hidden_state_grads(params, x, y, h0, s0)  # (T, B, H) total dL/dh(t)        (5.9)
+    ds = lstm.cell_state_grads(params, x, y, h0, s0)  # (T, B, H) total dL/ds(t)          (5.10)
+    _, grads = lstm.loss_and_grads(params, x, y, h0, s0)
+    J = lstm.step_jacobians(params, x, h0, s0)  # blocks (T, B, H, H), index t - 1     (5.18)
+    f = J["cell_path"]  # (T, B, H): f(t)
+    h, _ = lstm.forward(params, x, h0, s0)
+    _, do = readout.forward(params["V"], params["c"], h, y)
+    _, _, dh_out = readout.backward(params["V"], h, do)  # (T, B, H): V^T dL/do(t)
+    T = x.shape[0]
+    for t in range(T, 0, -1):
+        ds_next = f[t] * ds[t] if t < T else np.zeros_like(ds[0])  # f(t+1) dL/ds(t+1), h(t) held fixed
+
+        def transposed(second):  # J(t)^T (dL/dh(t), second), block by block
+            to_h = np.einsum("bij,bi->bj", J["dh_dh"][t - 1], dh[t - 1]) + np.einsum("bij,bi->bj", J["ds_dh"][t - 1], second)
+            to_s = np.einsum("bij,bi->bj", J["dh_ds"][t - 1], dh[t - 1]) + np.einsum("bij,bi->bj", J["ds_ds"][t - 1], second)
+            return to_h, to_s
+
+        to_h, to_s = transposed(ds_next)
+        sent_h = grads["h0"] if t == 1 else dh[t - 2] - dh_out[t - 2]  # sum_* W_*^T delta_*(t), i.e. dh_next
+        assert_close(f"J(t)^T (dh, ds_next), h-part = dh_next at t = {t}", to_h, sent_h, 1e-10)
+        assert_close(f"J(t)^T (dh, ds_next), s-part = f(t) dL/ds(t) at t = {t}", to_s, f[t - 1] * ds[t - 1], 1e-10)
+        if t == 1:
+            assert_close("the s-part at t = 1 is dL/ds(0), (5.16)", to_s, grads["s0"], 1e-10)
+        _, wrong = transposed(ds[t - 1])  # the total dL/ds(t) in the second slot counts a path twice
+        assert not np.allclose(wrong, f[t - 1] * ds[t - 1]), f"the totals would give the same at t = {t}"

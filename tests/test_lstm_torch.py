@@ -70,14 +70,3 @@ def test_loss_and_every_gradient_match_pytorch_nn_lstm(size):
     for name in lstm.GRAD_KEYS:
         assert_close(f"dL/d{name} vs PyTorch", grads[name], grads_torch[name], TOL)
 
-
-def test_pytorch_layout_stacks_gates_in_pytorch_order():
-    params = lstm.init_params(2, 3, 4, rng=0)
-    layout = lstm.pytorch_layout(params)
-    assert layout["weight_ih_l0"].shape == (12, 2) and layout["weight_hh_l0"].shape == (12, 3)
-    for k, gate in enumerate(("g", "f", "z", "q")):  # i, f, g, o
-        np.testing.assert_array_equal(layout["weight_ih_l0"][3 * k : 3 * k + 3], params[f"U_{gate}"])
-        np.testing.assert_array_equal(layout["bias_ih_l0"][3 * k : 3 * k + 3], params[f"b_{gate}"])
-    assert not layout["bias_hh_l0"].any()
-    with pytest.raises(ValueError, match="^params"):
-        lstm.pytorch_layout({k: v for k, v in params.items() if k != "c"})

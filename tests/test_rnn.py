@@ -92,17 +92,21 @@ def test_hidden_state_grads_match_symbolic_dh_eq_3_3(size):
 
 
 def test_backward_accepts_any_gradient_of_the_hidden_states():
-    # backward() is the recurrence alone: fed the output layer's share it reproduces loss_and_grads
+    """backward() is the recurrence alone: fed dh_out = G, any array, it returns the gradients of
+    f = sum_t sum_b G(t) . h(t), checked here by centred finite differences of f (independent of BPTT), and
+    dh against the definition of the total gradient written as a double loop (the helper below, tau = T)."""
     size = SIZES[1]
     params, x, y, h0 = ref.problem(size)
+    G = np.random.default_rng(11).normal(size=(size[3], size[4], size[1]))  # (T, B, H)
     h = rnn.forward(params, x, h0)
-    _, do = readout.forward(params["V"], params["c"], h, y)
-    _, _, dh_out = readout.backward(params["V"], h, do)
-    grads, dh = rnn.backward(params, x, h0, h, dh_out)
-    _, full = rnn.loss_and_grads(params, x, y, h0)
+    grads, dh = rnn.backward(params, x, h0, h, G)
+    h0 = h0.copy()
+    f = lambda: float(np.sum(G * rnn.forward(params, x, h0)))  # noqa: E731
+    numeric = numerical_gradients(f, {"U": params["U"], "W": params["W"], "b": params["b"], "h0": h0})
     for name in ("U", "W", "b", "h0"):
-        assert_close(f"backward d{name}", grads[name], full[name], 1e-14)
-    assert_close("backward dh", dh, rnn.hidden_state_grads(params, x, y, h0), 1e-14)
+        assert_close(f"backward d{name} vs finite differences of sum(G * h)", grads[name], numeric[name], FD_TOL)
+    _, want_dh = _truncated_by_definition(params, x, h0, h, G, size[3])
+    assert_close("backward dh vs its definition", dh, want_dh, 1e-13)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -284,3 +288,68 @@ def test_gradient_table_on_part_3_page_matches_the_code():
     assert table in page, "the worked-example table on the Part 3 page is not what the code computes:\n" + table
     table = part3.truncation_table()
     assert table in page, "the truncation table on the Part 3 page is not what the code computes:\n" + table
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# truncated BPTT through rnn.backward, against truncation written from its definition
+
+
+def _truncated_by_definition(params, x, h0, h, dh_out, tau):
+    """Truncated BPTT from its definition, one loss term at a time: the gradient that L(t) sends into h(t)
+    (``dh_out[t - 1]``) goes back through a(t), a(t - 1), ..., a(t - tau + 1) and no further. No shares by age,
+    no running sum: a double loop over the loss term t and the steps u it reaches."""
+    T, B, H = h.shape
+    hs = np.concatenate([h0[None], h])  # hs[u] = h(u)
+    da, dh, dh0 = np.zeros_like(h), np.zeros_like(h), np.zeros_like(h0)
+    for t in range(1, T + 1):
+        g = dh_out[t - 1]  # the share of L(t) at h(t)
+        for u in range(t, max(t - tau, 0), -1):  # u = t, ..., t - tau + 1, never below 1
+            dh[u - 1] += g
+            g_a = (1 - hs[u] ** 2) * g  # through tanh at step u
+            da[u - 1] += g_a
+            g = g_a @ params["W"]  # to h(u - 1)
+            if u == 1:
+                dh0 += g
+    grads = {
+        "U": np.einsum("tbh,tbd->hd", da, x),
+        "W": np.einsum("tbh,tbk->hk", da, hs[:-1]),
+        "b": da.sum(axis=(0, 1)),
+        "h0": dh0,
+    }
+    return grads, dh
+
+
+@pytest.mark.parametrize("size", _size_params(SIZES))
+def test_backward_with_truncate_matches_the_definition_of_truncation(size):
+    params, x, y, h0 = ref.problem(size)
+    T = size[3]
+    h = rnn.forward(params, x, h0)
+    dh_out = np.random.default_rng(7).normal(size=h.shape)  # any gradient of the hidden states
+    for tau in range(1, T + 2):
+        want, want_dh = _truncated_by_definition(params, x, h0, h, dh_out, tau)
+        grads, dh = rnn.backward(params, x, h0, h, dh_out, truncate=tau)
+        for name in ("U", "W", "b", "h0"):
+            assert_close(f"backward(truncate={tau}): d{name}", grads[name], want[name], 1e-13)
+        assert_close(f"backward(truncate={tau}): dh, what reaches h(t) along the kept paths", dh, want_dh, 1e-13)
+
+
+@pytest.mark.parametrize("size", _size_params(SIZES))
+def test_loss_and_grads_with_truncate_matches_the_definition_of_truncation(size):
+    params, x, y, h0 = ref.problem(size)
+    h = rnn.forward(params, x, h0)
+    _, do = readout.forward(params["V"], params["c"], h, y)
+    _, _, dh_out = readout.backward(params["V"], h, do)
+    for tau in range(1, size[3]):
+        want, _ = _truncated_by_definition(params, x, h0, h, dh_out, tau)
+        _, grads = rnn.loss_and_grads(params, x, y, h0, truncate=tau)
+        for name in ("U", "W", "b", "h0"):
+            assert_close(f"loss_and_grads(truncate={tau}): d{name}", grads[name], want[name], 1e-13)
+
+
+def test_init_params_scale_multiplies_every_weight_matrix():
+    """The same seed draws the same standard normals: scale 2 doubles U, W and V exactly; the biases stay 0."""
+    one, two = rnn.init_params(3, 4, 5, rng=2, scale=1.0), rnn.init_params(3, 4, 5, rng=2, scale=2.0)
+    for k in ("U", "W", "V"):
+        np.testing.assert_allclose(two[k], 2 * one[k], rtol=1e-15, err_msg=f"{k} ignores scale")
+    big = rnn.init_params(50, 400, 60, rng=1, scale=2.0)
+    assert big["V"].std() == pytest.approx(2.0 / np.sqrt(400), rel=0.03), "V std is scale / sqrt(H)"

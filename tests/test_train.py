@@ -172,11 +172,49 @@ def test_train_is_reproducible_with_a_seed_and_differs_with_another():
 def test_train_clips_and_records_the_norm_before_clipping():
     _, sample, loss_and_grads = _least_squares()
     params = {"w": np.zeros(3)}
-    history = train.train(params, loss_and_grads, sample, SGD(1e-3), steps=5, seed=0, max_norm=1e-6,
-                          progress=False)
-    assert all(history.clipped) and min(history.grad_norm) > 1e-6
+    lr, max_norm = 1e-3, 1e-6
+    history = train.train(params, loss_and_grads, sample, SGD(lr), steps=5, seed=0, max_norm=max_norm,
+                          evaluate=lambda p: {"w": p["w"].copy()}, eval_every=1, progress=False)
+    assert all(history.clipped) and min(history.grad_norm) > max_norm
     # every clipped step moved w by exactly lr * max_norm
-    assert np.linalg.norm(params["w"]) <= 5 * 1e-3 * 1e-6 * (1 + 1e-9)
+    ws = [m["w"] for _, m in history.evals]  # w before the first step and after each
+    for step, (before, after) in enumerate(zip(ws, ws[1:]), start=1):
+        assert np.linalg.norm(after - before) == pytest.approx(lr * max_norm, rel=1e-12), f"step {step}"
+
+
+def _with_extra_gradients(loss_and_grads, size=1e3):
+    """The same problem, with large gradients of keys that are not parameters (like the RNN's h0)."""
+    def wrapped(params, *batch):
+        loss, grads = loss_and_grads(params, *batch)
+        return loss, {**grads, "h0": np.full(4, size), "extra": np.full(2, size)}
+    return wrapped
+
+
+def test_train_clips_by_the_norm_of_the_parameter_gradients_only():
+    """Gradients of other keys (h0) are neither trained nor counted: under the threshold nothing is clipped and
+    the run is the unclipped one, number for number; the recorded norm is that of the parameters' gradients."""
+    _, sample, loss_and_grads = _least_squares()
+    plain = {"w": np.zeros(3)}
+    reference = train.train(plain, loss_and_grads, sample, SGD(1e-3), steps=20, seed=0, progress=False)
+    clipped = {"w": np.zeros(3)}
+    max_norm = 2 * max(reference.grad_norm)  # above every parameter gradient, far below the h0 gradient's 2000
+    history = train.train(clipped, _with_extra_gradients(loss_and_grads), sample, SGD(1e-3), steps=20, seed=0,
+                          max_norm=max_norm, progress=False)
+    assert not any(history.clipped), "under the threshold no step is clipped"
+    assert history.grad_norm == reference.grad_norm, "the norm counts the parameters' gradients only"
+    np.testing.assert_array_equal(clipped["w"], plain["w"])
+
+
+def test_train_records_which_steps_were_clipped():
+    """A threshold between the smallest and the largest gradient norm: exactly the steps above it are clipped."""
+    _, sample, loss_and_grads = _least_squares()
+    reference = train.train({"w": np.zeros(3)}, loss_and_grads, sample, SGD(1e-3), steps=20, seed=0,
+                            progress=False)
+    max_norm = float(np.median(reference.grad_norm))
+    history = train.train({"w": np.zeros(3)}, _with_extra_gradients(loss_and_grads), sample, SGD(1e-3),
+                          steps=20, seed=0, max_norm=max_norm, progress=False)
+    assert history.clipped == [n > max_norm for n in history.grad_norm]
+    assert 0 < sum(history.clipped) < 20
 
 
 def test_train_evaluates_at_the_start_every_k_steps_and_at_the_end():

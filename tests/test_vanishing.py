@@ -322,9 +322,9 @@ def test_bad_inputs_name_the_argument():
     with pytest.raises(ValueError, match="W must have shape"):
         vanishing.state_jacobians(np.zeros((3, 4)), np.zeros((4, 2, 3)))
     J = vanishing.state_jacobians(W, np.ones((4, 2, 3)))
-    with pytest.raises(ValueError, match="0 <= k <= t <= T"):
+    with pytest.raises(ValueError, match="0 <= u <= t <= T"):
         vanishing.jacobian_product(J, 2, 3)
-    with pytest.raises(ValueError, match="0 <= k <= t <= T"):
+    with pytest.raises(ValueError, match="0 <= u <= t <= T"):
         vanishing.jacobian_product(J, 5, 0)
     with pytest.raises(ValueError, match="lambda_1"):
         vanishing.with_largest_singular_value(W, -1.0)

@@ -101,3 +101,26 @@ def param_dict(name: str, params, keys: tuple[str, ...]) -> None:
     extra = [k for k in params if k not in keys]
     if missing or extra:
         raise ValueError(f"{name} must have exactly the keys {list(keys)}; missing {missing}, unexpected {extra}")
+
+
+def real_number(name: str, value, *, minimum: float | None = None, positive: bool = False) -> float:
+    """Check that ``value`` is a finite real number (not a bool or a string), ``> 0`` when ``positive``,
+    ``>= minimum`` when given, and return it as a float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if positive and value <= 0:
+        raise ValueError(f"{name} must be positive, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return value
+
+
+def numeric_array(name: str, value) -> np.ndarray:
+    """``value`` as a float64 array, refusing strings, objects and complex numbers (no silent conversion)."""
+    arr = np.asarray(value)
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+    return arr.astype(np.float64, copy=False)

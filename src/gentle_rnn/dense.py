@@ -42,6 +42,8 @@ PARAM_KEYS = ("U", "b", "V", "c")
 # --8<-- [start:hidden]
 def hidden_forward(U: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Equations (1.1)-(1.2): ``h = tanh(b + U x)`` for a batch of rows ``x: (B, D)``; returns ``h: (B, H)``."""
+    s = Shapes()
+    U, b, x = s.array("U", U, "H D"), s.array("b", b, "H"), s.array("x", x, "B D")
     a = x @ U.T + b  # (B, H)   (1.1)
     return np.tanh(a)  # (B, H)   (1.2)
 
@@ -53,6 +55,9 @@ def hidden_backward(
 
     ``h`` is the layer's own output (the backward pass stores outputs, not pre-activations).
     """
+    s = Shapes()
+    U, x = s.array("U", U, "H D"), s.array("x", x, "B D")
+    h, dh = s.array("h", h, "B H"), s.array("dh", dh, "B H")
     da = dh * tanh_grad_from_output(h)  # (B, H)   delta, (1.8)
     dU = da.T @ x  # (H, D)   sum over the batch of delta x^T, (1.9)
     db = da.sum(axis=0)  # (H,)     (1.9)
@@ -71,12 +76,16 @@ def output_forward(V: np.ndarray, c: np.ndarray, h: np.ndarray, y: np.ndarray) -
 
     ``h: (B, H)``, ``y: (B,)`` int. Returns ``(loss, do (B, K))``.
     """
+    s = Shapes()
+    V, c, h = s.array("V", V, "K H"), s.array("c", c, "K"), s.array("h", h, "B H")
     o = h @ V.T + c  # (B, K)   (1.3)
     return softmax_cross_entropy(o, y)  # (1.4), and do = softmax(o) - onehot(y), (1.5)
 
 
 def output_backward(V: np.ndarray, h: np.ndarray, do: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Equations (1.6)-(1.7): ``(dV (K, H), dc (K,), dh (B, H))`` from ``do = dL/do``."""
+    s = Shapes()
+    V, h, do = s.array("V", V, "K H"), s.array("h", h, "B H"), s.array("do", do, "B K")
     dV = do.T @ h  # (K, H)   sum over the batch of do h^T, (1.6)
     dc = do.sum(axis=0)  # (K,)     (1.6)
     dh = do @ V  # (B, H)   V^T do for every row, (1.7)
@@ -109,13 +118,11 @@ def init_params(D: int, H: int, K: int, rng: np.random.Generator) -> dict[str, n
 def _checked(params, x) -> tuple[Shapes, dict[str, np.ndarray], np.ndarray]:
     param_dict("params", params, PARAM_KEYS)
     s = Shapes()
+    # the biases first, since each fixes one size without ambiguity (H, K), then the weights (D), then x: so a
+    # transposed U is U's fault and a wrong-width x is x's
+    b, c = s.array("b", params["b"], "H"), s.array("c", params["c"], "K")
+    p = {"U": s.array("U", params["U"], "H D"), "b": b, "V": s.array("V", params["V"], "K H"), "c": c}
     x = s.array("x", x, "B D")
-    p = {
-        "U": s.array("U", params["U"], "H D"),
-        "b": s.array("b", params["b"], "H"),
-        "V": s.array("V", params["V"], "K H"),
-        "c": s.array("c", params["c"], "K"),
-    }
     return s, p, x
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import Shapes
+from ._checks import Shapes, numeric_array, positive_int
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -23,7 +23,7 @@ from ._checks import Shapes
 
 def tanh(a: np.ndarray) -> np.ndarray:
     """tanh(a), elementwise."""
-    return np.tanh(a)
+    return np.tanh(numeric_array("a", a))
 
 
 def tanh_grad_from_output(h: np.ndarray) -> np.ndarray:
@@ -33,7 +33,7 @@ def tanh_grad_from_output(h: np.ndarray) -> np.ndarray:
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
     """The logistic sigmoid 1 / (1 + exp(-a)), computed without overflow for large |a|."""
-    a = np.asarray(a, dtype=np.float64)
+    a = numeric_array("a", a)
     e = np.exp(-np.abs(a))  # in (0, 1]: never overflows
     return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
@@ -49,6 +49,9 @@ def sigmoid_grad_from_output(s: np.ndarray) -> np.ndarray:
 
 def log_softmax(o: np.ndarray) -> np.ndarray:
     """log softmax over the last axis, shifted by the maximum so that exp never overflows."""
+    o = numeric_array("o", o)
+    if o.ndim < 1 or o.shape[-1] == 0:
+        raise ValueError(f"o must have shape (..., K) with K >= 1, got shape {o.shape}")
     shifted = o - o.max(axis=-1, keepdims=True)  # (..., K), max entry 0
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
@@ -59,8 +62,14 @@ def softmax(o: np.ndarray) -> np.ndarray:
 
 
 def onehot(y: np.ndarray, num_classes: int) -> np.ndarray:
-    """One-hot float64 encoding of integer labels: shape ``y.shape + (num_classes,)``."""
-    return (np.asarray(y)[..., None] == np.arange(num_classes)).astype(np.float64)
+    """One-hot float64 encoding of integer labels in ``[0, num_classes)``: shape ``y.shape + (num_classes,)``.
+
+    A label that is not an integer, or out of range, raises ``ValueError`` (it would give an all-zero row).
+    """
+    num_classes = positive_int("num_classes", num_classes)
+    y = np.asarray(y)
+    y = Shapes().targets("y", y, " ".join(f"N{i}" for i in range(y.ndim)), num_classes)
+    return (y[..., None] == np.arange(num_classes)).astype(np.float64)
 
 
 def softmax_cross_entropy(o: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:

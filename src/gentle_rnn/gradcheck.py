@@ -13,7 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import math
+
 import numpy as np
+
+from ._checks import real_number
 
 
 def relative_error(a, b) -> float:
@@ -36,8 +40,13 @@ def numerical_gradient(f: Callable[[], float], array: np.ndarray, eps: float = 1
     """Centred finite-difference gradient of ``f()`` with respect to ``array``, which is perturbed in place.
 
     ``f`` takes no argument and reads ``array`` (typically through a params dict that holds it). Every
-    entry is restored exactly after it is perturbed.
+    entry is restored exactly after it is perturbed. ``array`` must be a float64 NumPy array (an integer array
+    cannot hold ``theta + eps``); ``eps`` a positive number; ``f`` must return a finite number.
     """
+    if not isinstance(array, np.ndarray) or array.dtype != np.float64:
+        raise TypeError(f"array must be a float64 numpy array (perturbed in place), got "
+                        f"{type(array).__name__} of dtype {getattr(array, 'dtype', None)}")
+    eps = real_number("eps", eps, positive=True)
     grad = np.zeros_like(array, dtype=np.float64)
     flat = array.reshape(-1)  # a view: writes reach `array`
     if not np.shares_memory(flat, array):
@@ -49,6 +58,9 @@ def numerical_gradient(f: Callable[[], float], array: np.ndarray, eps: float = 1
         flat[i] = old - eps
         f_minus = f()
         flat[i] = old
+        if not (math.isfinite(f_plus) and math.isfinite(f_minus)):
+            raise ValueError(f"f() must return a finite number; it returned {f_plus!r} and {f_minus!r} "
+                             f"with entry {i} of array moved by +-{eps}")
         grad.reshape(-1)[i] = (f_plus - f_minus) / (2.0 * eps)
     return grad
 

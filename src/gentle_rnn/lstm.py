@@ -1,4 +1,4 @@
-"""The LSTM with a forget gate: forward propagation and back propagation through time.
+"""The LSTM with a forget gate: forward propagation and backpropagation through time.
 
 Model (Hochreiter & Schmidhuber 1997 with the forget gate of Gers, Schmidhuber & Cummins 2000; no peepholes),
 in the letters of Goodfellow et al. §10.10 so that nothing clashes with the logits o(t) or the output bias c.
@@ -46,7 +46,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import readout
-from ._checks import Shapes, param_dict, positive_int
+from ._checks import Shapes, param_dict, positive_int, real_number
 from .functional import sigmoid_grad_from_output, tanh_grad_from_output
 
 #: The gates in the order in which the computation stacks them.
@@ -79,8 +79,7 @@ def init_params(
     ``V (K, H)``, ``c (K,)``, all float64.
     """
     D, H, K = positive_int("D", D), positive_int("H", H), positive_int("K", K)
-    if not np.isfinite(scale) or scale < 0:
-        raise ValueError(f"scale must be a finite number >= 0, got {scale!r}")
+    scale = real_number("scale", scale, minimum=0.0)
     if isinstance(forget_bias, bool) or not isinstance(forget_bias, (int, float)) or not np.isfinite(forget_bias):
         raise ValueError(f"forget_bias must be a finite number, got {forget_bias!r}")
     rng = np.random.default_rng(rng)
@@ -212,7 +211,7 @@ def loss(params: dict, x, y, h0, s0) -> float:
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# back propagation through time
+# backpropagation through time
 
 
 # --8<-- [start:backward]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import Shapes
 from .functional import softmax_cross_entropy
 
 
@@ -29,6 +30,8 @@ def forward(V: np.ndarray, c: np.ndarray, h: np.ndarray, y: np.ndarray) -> tuple
     ``h``: (T, B, H), ``V``: (K, H), ``c``: (K,), ``y``: (T, B) int. Returns ``(loss, do)`` where
     ``do = dL/do``: (T, B, K); the loss is a sum over time and batch.
     """
+    s = Shapes()
+    V, c, h = s.array("V", V, "K H"), s.array("c", c, "K"), s.array("h", h, "T B H")
     o = h @ V.T + c  # (T, B, K)
     return softmax_cross_entropy(o, y)
 # --8<-- [end:forward]
@@ -41,6 +44,8 @@ def backward(V: np.ndarray, h: np.ndarray, do: np.ndarray) -> tuple[np.ndarray, 
     Returns ``(dV (K, H), dc (K,), dh_out (T, B, H))``, where ``dh_out`` is the part of dL/dh(t) that
     flows in from the output at the same step (the recurrent part is added by the model).
     """
+    s = Shapes()
+    V, h, do = s.array("V", V, "K H"), s.array("h", h, "T B H"), s.array("do", do, "T B K")
     K, H = do.shape[-1], h.shape[-1]
     dV = do.reshape(-1, K).T @ h.reshape(-1, H)  # (K, H): one matrix product over all (t, batch) pairs
     dc = do.sum(axis=(0, 1))  # (K,)

@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import readout
-from ._checks import Shapes, param_dict, positive_int
+from ._checks import Shapes, param_dict, positive_int, real_number
 from .functional import tanh, tanh_grad_from_output
 
 #: The parameter names, in the order used everywhere (dicts, tables, tests).
@@ -63,8 +63,7 @@ def init_params(D: int, H: int, K: int, rng=None, scale: float = 1.0) -> dict[st
     Returns ``{"U": (H, D), "W": (H, H), "b": (H,), "V": (K, H), "c": (K,)}``, all float64.
     """
     D, H, K = positive_int("D", D), positive_int("H", H), positive_int("K", K)
-    if not np.isfinite(scale) or scale < 0:
-        raise ValueError(f"scale must be a finite number >= 0, got {scale!r}")
+    scale = real_number("scale", scale, minimum=0.0)
     rng = np.random.default_rng(rng)
     return {
         "U": rng.normal(0.0, scale / np.sqrt(D), size=(H, D)),
@@ -191,7 +190,7 @@ def _backward_truncated(p: dict, x: np.ndarray, hs: np.ndarray, dh_out: np.ndarr
 
     The gradient of each loss term L(t) reaches a(t), a(t-1), ..., a(t-tau+1) and
     stops. Instead of one running sum ``dh_next`` we keep the shares of the last tau
-    loss terms apart, by age: ``g[j]`` is the share at the current h(u) that came
+    loss terms apart, by age: ``share[j]`` is the share at the current h(u) that came
     from L(u + j), j = 0 ... tau-1. One step back ages every share by one; the share
     that would reach age tau is dropped: that is the cut. Returns
     ``(dU, dW, db, dh0, dh)`` like :func:`_backward`, summed over the kept shares.
@@ -201,15 +200,15 @@ def _backward_truncated(p: dict, x: np.ndarray, hs: np.ndarray, dh_out: np.ndarr
     W = p["W"]
     dh = np.empty_like(dh_out)  # (T, B, H)  what reaches h(t) along the kept paths
     da = np.empty_like(dh_out)  # (T, B, H)  delta(t)_tau: what reaches a(t)
-    g = np.zeros((tau, B, H))  # g[j]: share at the current h(u) of L(u + j)
+    share = np.zeros((tau, B, H))  # share[j]: share at the current h(u) of L(u + j)
     for t in range(T, 0, -1):
-        g[0] = dh_out[t - 1]  # L(t) enters at h(t) through its output: age 0
+        share[0] = dh_out[t - 1]  # L(t) enters at h(t) through its output: age 0
         # every share through diag(1 - h(t)^2)                    (3.11)
-        g_a = tanh_grad_from_output(hs[t]) * g  # (tau, B, H)
-        dh[t - 1] = g.sum(axis=0)
-        da[t - 1] = g_a.sum(axis=0)  # step t's parameters collect every kept share
+        share_a = tanh_grad_from_output(hs[t]) * share  # (tau, B, H)
+        dh[t - 1] = share.sum(axis=0)
+        da[t - 1] = share_a.sum(axis=0)  # step t's parameters collect every kept share
         # age j -> j + 1 through W^T; age tau - 1 is not passed on: the cut  (3.11)
-        g[1:] = g_a[:-1] @ W
+        share[1:] = share_a[:-1] @ W
     # dL/dh(0) = W^T delta(1)_tau, as (3.10): only L(t) with t <= tau reach h(0)  (3.12)
     dh0 = da[0] @ W
     dU, dW, db = _parameter_sums(da, x, hs)  # the same sums, kept shares (3.12)

@@ -50,6 +50,8 @@ def _param_grads(params: Mapping, grads: Mapping) -> dict[str, np.ndarray]:
         g = np.asarray(grads[k], dtype=np.float64)
         if g.shape != np.shape(params[k]):
             raise ValueError(f"grads[{k!r}] must have the shape of params[{k!r}], {np.shape(params[k])}, got {g.shape}")
+        if not np.all(np.isfinite(g)):
+            raise ValueError(f"grads[{k!r}] must be finite, got NaN or inf: the step would corrupt params[{k!r}]")
         out[k] = g
     return out
 
@@ -191,7 +193,8 @@ def train(
     ``loss, grads = loss_and_grads(params, *batch)``, clips the parameter gradients to ``max_norm`` when
     given (:func:`clip_grad_norm`), and calls ``optimizer.step(params, grads)``. ``evaluate(params)``, if
     given, returns a dict of numbers; it runs before the first step, every ``eval_every`` steps and after the
-    last. The progress bar (tqdm) shows the loss; ``progress=False`` hides it.
+    last. The progress bar (tqdm) shows the loss; ``progress=False`` hides it. A loss or a parameter gradient
+    that is NaN or infinite stops the run with a ``ValueError`` naming the step or the gradient.
     """
     steps = positive_int("steps", steps)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -205,6 +208,8 @@ def train(
     for step in bar:
         batch = sample_batch(rng)
         loss, grads = loss_and_grads(params, *batch)
+        if not math.isfinite(loss):
+            raise ValueError(f"the loss at step {step} is {loss}: training diverged (try a smaller lr or max_norm)")
         grads = _param_grads(params, grads)  # only the parameters are trained (not h0)
         if max_norm is None:
             norm, clipped = global_norm(grads), False

@@ -10,10 +10,10 @@ One step of the recurrence, ``h(j) = tanh(b + W h(j-1) + U x(j))``, has the Jaco
 
 and over several steps the chain rule multiplies them, the *latest* step on the left (4.2)::
 
-    dh(t)/dh(k) = [diag(1-h(t)^2) W] [diag(1-h(t-1)^2) W] ... [diag(1-h(k+1)^2) W]
+    dh(t)/dh(u) = [diag(1-h(t)^2) W] [diag(1-h(t-1)^2) W] ... [diag(1-h(u+1)^2) W]
 
 With |phi'| <= gamma for the activation phi (gamma = 1 for tanh, 1/4 for the sigmoid) and lambda_1 the largest
-singular value of W, the spectral norm of that product is at most ``(gamma lambda_1)^(t-k)`` (4.5), the bound
+singular value of W, the spectral norm of that product is at most ``(gamma lambda_1)^(t-u)`` (4.5), the bound
 of Pascanu, Mikolov & Bengio (2013).
 
 Public functions
@@ -21,16 +21,17 @@ Public functions
 largest_singular_value(W)                      lambda_1, the spectral norm of W
 with_largest_singular_value(W, lambda_1)       W rescaled so that its largest singular value is lambda_1
 recurrent_matrix(H, lambda_1, rng, kind)       a random W with a prescribed lambda_1 (orthogonal or Gaussian)
+recurrent_matrix_from_gaussian(G, lambda_1, kind)  the same from a given Gaussian matrix G
 state_jacobians(W, d)                          diag(d(j)) W for every step j: equation (4.1), any activation
-jacobian_product(J, t, k)                      dh(t)/dh(k) from the step Jacobians: equation (4.2)
+jacobian_product(J, t, u)                      dh(t)/dh(u) from the step Jacobians: equation (4.2)
 rnn_state_jacobians(params, x, h0)             the step Jacobians of the simple RNN (from rnn.forward)
 jacobian_norms_by_lag(J, t)                    ||dh(t)/dh(t - lag)||_2 for lag = 0 ... t
 pascanu_bound(lambda_1, lag, gamma)            (gamma lambda_1)^lag: equation (4.5)
 last_step_loss_and_grads(params, x, y, h0)     loss and gradients when only the last step is scored
-last_step_hidden_grads(params, x, y, h0)       dL(T)/dh(k) for k = 0 ... T
+last_step_hidden_grads(params, x, y, h0)       dL(T)/dh(u) for u = 0 ... T
 gradient_ratio_by_lag(params, x, y, h0)        ||dL(T)/dh(T - lag)|| / ||dL(T)/dh(T)||: what figure 1 plots
-hidden_grads_as_sum_of_products(...)           dL/dh(k) as a sum over t of Jacobian products: equation (4.3)
-cell_state_path_jacobian(f, t, k)              the LSTM's cell-state path prod_j diag(f(j)): equation (4.7)
+hidden_grads_as_sum_of_products(...)           dL/dh(u) as a sum over t of Jacobian products: equation (4.3)
+cell_state_path_jacobian(f, t, u)              the LSTM's cell-state path prod_j diag(f(j)): equation (4.7)
 """
 
 from __future__ import annotations
@@ -82,7 +83,16 @@ def recurrent_matrix(H: int, lambda_1: float, rng, kind: str = "orthogonal") -> 
     """
     H = positive_int("H", H)
     rng = np.random.default_rng(rng)
-    G = rng.normal(size=(H, H))
+    return recurrent_matrix_from_gaussian(rng.normal(size=(H, H)), lambda_1, kind)
+
+
+def recurrent_matrix_from_gaussian(G, lambda_1: float, kind: str = "orthogonal") -> np.ndarray:
+    """:func:`recurrent_matrix` from a given standard normal (H, H) matrix ``G`` instead of a generator.
+
+    The interactive figure of Part 4 draws ``G`` with the generator it shares with the browser
+    (:class:`gentle_rnn.interactive.Mulberry32`) and builds W here, as the browser does in ``core.js``.
+    """
+    G = Shapes().array("G", G, "H H")
     if kind == "gaussian":
         return with_largest_singular_value(G, lambda_1)
     if kind != "orthogonal":
@@ -111,18 +121,18 @@ def state_jacobians(W, d) -> np.ndarray:
     return d[..., :, None] * W  # (T, B, H, H)   row i of W times d_i
 
 
-def jacobian_product(J, t: int, k: int) -> np.ndarray:
-    """``dh(t)/dh(k) = J(t) J(t-1) ... J(k+1)``, equation (4.2): the latest step's factor on the left.
+def jacobian_product(J, t: int, u: int) -> np.ndarray:
+    """``dh(t)/dh(u) = J(t) J(t-1) ... J(u+1)``, equation (4.2): the latest step's factor on the left.
 
-    ``J``: (T, B, H, H) from :func:`state_jacobians` (``J[j - 1]`` is dh(j)/dh(j-1)); ``0 <= k <= t <= T``.
-    Returns (B, H, H); for ``t == k`` the identity (no step between the two states).
+    ``J``: (T, B, H, H) from :func:`state_jacobians` (``J[j - 1]`` is dh(j)/dh(j-1)); ``0 <= u <= t <= T``.
+    Returns (B, H, H); for ``t == u`` the identity (no step between the two states).
     """
     J = Shapes().array("J", J, "T B H H")
     T, B, H, _ = J.shape
-    if not (isinstance(t, (int, np.integer)) and isinstance(k, (int, np.integer)) and 0 <= k <= t <= T):
-        raise ValueError(f"t and k must be integers with 0 <= k <= t <= T = {T}, got t={t!r}, k={k!r}")
+    if not (isinstance(t, (int, np.integer)) and isinstance(u, (int, np.integer)) and 0 <= u <= t <= T):
+        raise ValueError(f"t and u must be integers with 0 <= u <= t <= T = {T}, got t={t!r}, u={u!r}")
     P = np.broadcast_to(np.eye(H), (B, H, H)).copy()  # (B, H, H)  dh(t)/dh(t) = I
-    for j in range(t, k, -1):  # j = t, t-1, ..., k+1: each older factor multiplies on the right
+    for j in range(t, u, -1):  # j = t, t-1, ..., u+1: each older factor multiplies on the right
         P = P @ J[j - 1]
     return P
 # --8<-- [end:jacobians]
@@ -169,7 +179,7 @@ def pascanu_bound(lambda_1, lag, gamma: float = GAMMA_TANH):
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# the gradient that reaches h(k): from the last step only, and from every step (4.3)
+# the gradient that reaches h(u): from the last step only, and from every step (4.3)
 
 
 def _last_step(params, x, y, h0):
@@ -198,9 +208,9 @@ def last_step_loss_and_grads(params: dict, x, y, h0) -> tuple[float, dict]:
 
 
 def last_step_hidden_grads(params: dict, x, y, h0) -> np.ndarray:
-    """``dL(T)/dh(k)`` for k = 0 ... T: (T + 1, B, H), ``out[k]`` at h(k) (``out[0]`` at the initial state).
+    """``dL(T)/dh(u)`` for u = 0 ... T: (T + 1, B, H), ``out[u]`` at h(u) (``out[0]`` at the initial state).
 
-    By (4.2)-(4.3) with one loss term, ``dL(T)/dh(k) = (dh(T)/dh(k))^T dL(T)/dh(T)``.
+    By (4.2)-(4.3) with one loss term, ``dL(T)/dh(u) = (dh(T)/dh(u))^T dL(T)/dh(T)``.
     """
     h, _, _, _, dh_out = _last_step(params, x, y, h0)
     grads, dh = rnn.backward(params, x, h0, h, dh_out)
@@ -213,17 +223,17 @@ def gradient_ratio_by_lag(params: dict, x, y, h0) -> np.ndarray:
     By (4.6) it is at most ``(gamma lambda_1)^lag`` (gamma = 1 for tanh): the factor by which the gradient
     of the last step's loss can grow or shrink on its way back ``lag`` steps.
     """
-    g = last_step_hidden_grads(params, x, y, h0)  # (T + 1, B, H), index k
-    norms = np.linalg.norm(g, axis=-1)[::-1]  # (T + 1, B), index lag = T - k
+    g = last_step_hidden_grads(params, x, y, h0)  # (T + 1, B, H), index u
+    norms = np.linalg.norm(g, axis=-1)[::-1]  # (T + 1, B), index lag = T - u
     return norms / norms[0]
 
 
 # --8<-- [start:sum_of_products]
 def hidden_grads_as_sum_of_products(params: dict, x, y, h0) -> np.ndarray:
-    """``dL/dh(k) = sum_{t >= k} (dh(t)/dh(k))^T V^T dL/do(t)``, equation (4.3), for k = 0 ... T: (T + 1, B, H).
+    """``dL/dh(u) = sum_{t >= u} (dh(t)/dh(u))^T V^T dL/do(t)``, equation (4.3), for u = 0 ... T: (T + 1, B, H).
 
     The total loss ``L = sum_t L(t)`` (``y``: (T, B)). Written literally, one Jacobian product per pair
-    (t, k): O(T^2) products, where BPTT's recursion (3.3) needs T. It is here to be compared with it, not used.
+    (t, u): O(T^2) products, where BPTT's recursion (3.3) needs T. It is here to be compared with it, not used.
     """
     h = rnn.forward(params, x, h0)  # (T, B, H)
     T, B, H = h.shape
@@ -232,10 +242,10 @@ def hidden_grads_as_sum_of_products(params: dict, x, y, h0) -> np.ndarray:
     _, _, from_output = readout.backward(params["V"], h, do)  # (T, B, H)  V^T dL/do(t), row form
     J = state_jacobians(params["W"], tanh_grad_from_output(h))  # (T, B, H, H)
     out = np.zeros((T + 1, B, H))
-    for k in range(T + 1):
-        for t in range(max(k, 1), T + 1):
-            P = jacobian_product(J, t, k)  # (B, H, H)  dh(t)/dh(k)
-            out[k] += np.einsum("bij,bi->bj", P, from_output[t - 1])  # (dh(t)/dh(k))^T V^T dL/do(t)
+    for u in range(T + 1):
+        for t in range(max(u, 1), T + 1):
+            P = jacobian_product(J, t, u)  # (B, H, H)  dh(t)/dh(u)
+            out[u] += np.einsum("bij,bi->bj", P, from_output[t - 1])  # (dh(t)/dh(u))^T V^T dL/do(t)
     return out
 # --8<-- [end:sum_of_products]
 
@@ -245,16 +255,16 @@ def hidden_grads_as_sum_of_products(params: dict, x, y, h0) -> np.ndarray:
 
 
 # --8<-- [start:cell_path]
-def cell_state_path_jacobian(f, t: int, k: int) -> np.ndarray:
-    """The LSTM's cell-state path ``prod_{j=k+1}^{t} diag(f(j))``, equation (4.7), as its diagonal: (B, H).
+def cell_state_path_jacobian(f, t: int, u: int) -> np.ndarray:
+    """The LSTM's cell-state path ``prod_{j=u+1}^{t} diag(f(j))``, equation (4.7), as its diagonal: (B, H).
 
-    ``f``: (T, B, H), the forget gates, ``f[j - 1] = f(j)``. Along the path s(k) -> s(k+1) -> ... -> s(t)
+    ``f``: (T, B, H), the forget gates, ``f[j - 1] = f(j)``. Along the path s(u) -> s(u+1) -> ... -> s(t)
     (holding the gates fixed) each step multiplies by ``diag(f(j))``: no W, no tanh'. Diagonal matrices
-    commute, so the order does not matter here, unlike (4.2). For ``t == k`` all ones (the identity).
+    commute, so the order does not matter here, unlike (4.2). For ``t == u`` all ones (the identity).
     """
     f = Shapes().array("f", f, "T B H")
     T = f.shape[0]
-    if not (isinstance(t, (int, np.integer)) and isinstance(k, (int, np.integer)) and 0 <= k <= t <= T):
-        raise ValueError(f"t and k must be integers with 0 <= k <= t <= T = {T}, got t={t!r}, k={k!r}")
-    return np.prod(f[k:t], axis=0) if t > k else np.ones(f.shape[1:])  # f[k:t] holds f(k+1) ... f(t)
+    if not (isinstance(t, (int, np.integer)) and isinstance(u, (int, np.integer)) and 0 <= u <= t <= T):
+        raise ValueError(f"t and u must be integers with 0 <= u <= t <= T = {T}, got t={t!r}, u={u!r}")
+    return np.prod(f[u:t], axis=0) if t > u else np.ones(f.shape[1:])  # f[u:t] holds f(u+1) ... f(t)
 # --8<-- [end:cell_path]

@@ -14,16 +14,18 @@ Beyond position w the parity depends on bits the windowed model never sees, each
 state and can be right at every position.
 
 Run ``python -m gentle_rnn.experiments.part1`` to retrain both configurations (about a minute on two cores) and
-rewrite ``src/gentle_rnn/data/part1_demo.json``, from which ``figures/part1.py`` draws the page's figure at
-site build time. ``tests/test_experiments_part1.py`` reruns the short configuration and checks that it reproduces the
-committed numbers.
+compare the fresh numbers with the committed file ``src/gentle_rnn/data/part1_demo.json``, from which
+``figures/part1.py`` draws the page's figure at site build time (:func:`gentle_rnn.experiments.settle`: the file
+is left untouched when they agree within :data:`gentle_rnn.experiments.RTOL`, and rewritten only if they differ
+and :func:`claims` still holds for them). ``tests/test_experiments_part1.py`` reruns the short configuration
+and checks the same claims on it, and checks the page's numbers against the committed file.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
+import math
 import pathlib
 import time
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import dense, rnn, tasks, train
+from . import settle
 
 DATA_FILE = pathlib.Path(__file__).parent.parent / "data" / "part1_demo.json"
 D = 2  # one-hot bits
@@ -55,8 +58,11 @@ class Config:
 
 #: The configuration behind the page's figure.
 FULL = Config()
-#: A shortened configuration that runs in seconds (used by the tests); the recurrent model still wins.
-SHORT = Config(T=10, steps=300, windows=(3,), window_hidden=16, eval_every=100, eval_B=200)
+#: A shortened configuration that runs in seconds (used by the tests); the recurrent model still wins. 600
+#: steps: twice what seed 0 (the one used) needs to be right at every position, so that a run that takes a
+#: little longer on another machine still makes the claims. (Seeds 1 to 3 are done by 600 steps as well; seed
+#: 4 learns more slowly, 0.925 at its worst position at step 600.)
+SHORT = Config(T=10, steps=600, windows=(3,), window_hidden=16, eval_every=100, eval_B=200)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -173,12 +179,46 @@ def run(config: Config, progress: bool = False) -> dict:
     return {"config": dataclasses.asdict(config), "models": models}
 
 
-def main(argv=None) -> None:
+# ----------------------------------------------------------------------------------------------------------------
+# the claims the page makes about any run of the demonstration (full or short): they do not depend on digits
+
+
+def claims(result: dict) -> list[str]:
+    """The claims of the page that hold for every run of the demonstration, whatever the CPU: a list of those
+    that fail, empty when all hold.
+
+    * The recurrent model is right at every position (held-out accuracy above 0.95 at each).
+    * Every windowed model is right at position 1 (above 0.95): its window holds the whole history there.
+    * Beyond its window every windowed model is a coin flip: its mean accuracy over positions w + 1 ... T is
+      within 4 standard errors of 1/2 (the error of a mean of ``eval_B * (T - w)`` fair coins; a true coin
+      flip leaves that band with probability 6e-5). This is a theorem, not a training result.
+    * The recurrent model's final held-out loss is below half the floor ``(T - w) / T * log 2`` that no
+      windowed model can beat.
+    """
+    c, models, problems = result["config"], result["models"], []
+    if min(models["rnn"]["accuracy_by_position"]) <= 0.95:
+        problems.append(f"the RNN is not right at every position: {models['rnn']['accuracy_by_position']}")
+    for w in c["windows"]:
+        m = models[f"window-{w}"]
+        if m["accuracy_by_position"][0] <= 0.95:
+            problems.append(f"window-{w} misses position 1: accuracy {m['accuracy_by_position'][0]}")
+        beyond = sum(m["accuracy_by_position"][w:]) / (c["T"] - w)
+        if abs(beyond - 0.5) >= 4 * math.sqrt(0.25 / (c["eval_B"] * (c["T"] - w))):
+            problems.append(f"window-{w} is not a coin flip beyond its window: mean accuracy {beyond:.3f}")
+        floor = (c["T"] - w) / c["T"] * math.log(2)
+        if models["rnn"]["eval_loss"][-1] >= 0.5 * floor:
+            problems.append(f"the RNN's loss {models['rnn']['eval_loss'][-1]:.3f} is not below half of "
+                            f"window-{w}'s floor {floor:.3f}")
+    return problems
+
+
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m gentle_rnn.experiments.part1",
-        description="Retrain Part 1's demonstration (full and short configurations) and write the result file.",
+        description="Retrain Part 1's demonstration (full and short configurations), compare the fresh numbers "
+        "with the result file, and rewrite it only if they differ and the page's claims hold for them.",
     )
-    parser.add_argument("--out", type=pathlib.Path, default=DATA_FILE, help=f"output JSON (default {DATA_FILE})")
+    parser.add_argument("--out", type=pathlib.Path, default=DATA_FILE, help=f"result file (default {DATA_FILE})")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -188,13 +228,14 @@ def main(argv=None) -> None:
         "full": run(FULL, progress=not args.no_progress),
         "short": run(SHORT, progress=not args.no_progress),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
     for key in ("full", "short"):
         summary = ", ".join(f"{n}: {m['final_accuracy']:.3f}" for n, m in result[key]["models"].items())
         print(f"{key}: accuracy {summary}")
-    print(f"wrote {args.out} in {time.perf_counter() - started:.1f} s")
+    failed = [f"{key}: {c}" for key in ("full", "short") for c in claims(result[key])]
+    status = settle(args.out, result, failed)
+    print(f"({time.perf_counter() - started:.1f} s)")
+    return status
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -13,11 +13,15 @@
    clipping and seeds.
 
 Training (2 and 3) takes minutes, too long for a site build, so ``python -m gentle_rnn.experiments.part4``
-retrains everything and writes the result files ``src/gentle_rnn/data/part4_clipping.json`` and
-``src/gentle_rnn/data/part4_adding.json``, from which ``figures/part4.py`` draws. Each file also holds a run
-of a shortened configuration (``SHORT_*``); ``python -m gentle_rnn.experiments.part4 --quick`` reruns only those
-and compares them with the files, and ``tests/test_experiments_part4.py`` does the same. Every run is seeded:
-the same code gives the same numbers.
+retrains everything and compares the fresh numbers with the result files ``src/gentle_rnn/data/part4_clipping.json``
+and ``src/gentle_rnn/data/part4_adding.json``, from which ``figures/part4.py`` draws
+(:func:`gentle_rnn.experiments.settle`: a file is left untouched when the numbers agree within
+:data:`gentle_rnn.experiments.RTOL`, rewritten only if they differ and :func:`clipping_claims` /
+:func:`adding_claims` still hold for them). Each file also holds a run of a shortened configuration
+(``*_SHORT``); ``python -m gentle_rnn.experiments.part4 --quick`` reruns only those, checks the claims on them
+and says whether they agree with the files. The runs without clipping train on exploding gradients: they
+amplify last-bit differences of summation order, so on another CPU or BLAS their numbers differ however
+seeded they are, and only their claims carry over.
 """
 
 from __future__ import annotations
@@ -27,7 +31,6 @@ import dataclasses
 import json
 import math
 import pathlib
-import sys
 import time
 from dataclasses import dataclass
 
@@ -35,6 +38,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .. import lstm, readout, rnn, tasks, train, vanishing
+from . import compare, jsonable, settle
 
 DATA_DIR = pathlib.Path(__file__).parent.parent / "data"
 CLIPPING_FILE = DATA_DIR / "part4_clipping.json"
@@ -42,10 +46,11 @@ ADDING_FILE = DATA_DIR / "part4_adding.json"
 
 #: The adding problem's input size (bit, marker) and number of classes (sums 0, 1, 2).
 ADDING_D, ADDING_K = 2, 3
-#: The best loss (nats) a model that ignores the inputs can reach on the adding problem: the entropy of the
-#: sum of two fair bits, whose classes 0, 1, 2 have probabilities 1/4, 1/2, 1/4; that is 1.5 log 2.
+#: The best expected loss (nats) of a model that ignores the inputs: predict the answer's distribution
+#: (1/4, 1/2, 1/4) (classes 0, 1, 2, the sum of two fair bits) whatever the input; its expected loss is that
+#: distribution's entropy, 1.5 log 2. On a finite held-out set it scores :func:`held_out_chance` instead.
 ADDING_CHANCE_LOSS = 1.5 * math.log(2)
-#: The best accuracy without looking at the inputs: always answer 1 (probability 1/2).
+#: The best expected accuracy without looking at the inputs: always answer 1 (probability 1/2).
 ADDING_CHANCE_ACCURACY = 0.5
 
 
@@ -122,8 +127,10 @@ class ClipConfig:
 
 #: The configuration behind the page's figure 2.
 CLIP_FULL = ClipConfig()
-#: A shortened configuration the tests rerun (seconds).
-CLIP_SHORT = ClipConfig(steps=100, block=10, max_norms=(30.0,), seeds=(0,))
+#: A shortened configuration the tests rerun (seconds): long enough for the clipped run to learn. At 300
+#: steps the clipped runs of seeds 0 to 4 end at 0.002 to 0.09 nats; at 400, with a claim of "below a
+#: quarter of chance" (0.26), a run that learns a few dozen steps later on another machine still passes.
+CLIP_SHORT = ClipConfig(steps=400, block=10, max_norms=(30.0,), seeds=(0,))
 
 
 def clipping_params(config: ClipConfig, seed: int, lambda_1: float | None = None) -> dict:
@@ -224,8 +231,10 @@ MODELS = {"rnn": None, "lstm": 1.0, "lstm-f3": 3.0}  # name -> the LSTM's forget
 
 #: The configuration behind the page's figure 3.
 ADDING_FULL = AddingConfig()
-#: A shortened configuration the tests rerun (seconds).
-ADDING_SHORT = AddingConfig(lags=(8,), steps=150, eval_every=50, eval_B=200, seeds=(0,))
+#: A shortened configuration the tests rerun (seconds): the simple RNN and the LSTM with b_f = 3 at T = 40,
+#: seed 1. In the full run that LSTM passes 95 percent at step 200 (0.94 at 200 and 0.98 at 300 when rerun with
+#: last-bit changes to its initial weights); 500 steps leave it more than twice the time it needs.
+ADDING_SHORT = AddingConfig(lags=(40,), steps=500, eval_every=100, eval_B=500, seeds=(1,), models=("rnn", "lstm-f3"))
 
 
 # --8<-- [start:lstm_last_step]
@@ -278,10 +287,28 @@ def adding_scores(model: str, params, x, y) -> dict:
     }
 
 
+def held_out_set(T: int, seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``n`` held-out sequences of the adding problem with lag T on which the runs of ``seed`` are scored."""
+    return tasks.adding_problem(np.random.default_rng(10_000 + seed), T, n)
+
+
+def held_out_chance(T: int, seed: int, n: int) -> dict:
+    """What a model that ignores its inputs scores on :func:`held_out_set`: ``{"loss", "accuracy"}``.
+
+    Predicting the answer's distribution (1/4, 1/2, 1/4) whatever the input costs log 4 nats on an answer 0
+    or 2 and log 2 on an answer 1: a mean of ``(2 - p1) log 2``, where p1 is the share of answers 1 among the
+    held-out sequences (its expectation, at p1 = 1/2, is :data:`ADDING_CHANCE_LOSS`). Always answering 1 is
+    right on the share ``p1``.
+    """
+    _, y = held_out_set(T, seed, n)
+    p1 = float(np.mean(y == 1))
+    return {"loss": (2 - p1) * math.log(2), "accuracy": p1}
+
+
 def adding_run(model: str, T: int, seed: int, config: AddingConfig, progress: bool = False) -> dict:
     """Train ``model`` on the adding problem with lag T; return its held-out learning curve (JSON-ready)."""
     params = _init(model, config.H, seed)
-    x_eval, y_eval = tasks.adding_problem(np.random.default_rng(10_000 + seed), T, config.eval_B)
+    x_eval, y_eval = held_out_set(T, seed, config.eval_B)
     history = train.train(
         params,
         _loss_and_grads(model),
@@ -315,82 +342,117 @@ def adding_experiment(config: AddingConfig = ADDING_FULL, progress: bool = False
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# the command line: regenerate the result files, or check them
+# the claims the page makes about any run (full or short): checked on fresh runs and before a file is rewritten
+
+
+def clipping_claims(result: dict) -> list[str]:
+    """The claims of figure 2 that hold for every run, whatever the CPU: a list of those that fail.
+
+    For every seed, over the last tenth of the training (at least one block): clipped at the smallest
+    threshold, the mean training loss is below a quarter of :data:`ADDING_CHANCE_LOSS` (it learns); without
+    clipping it is above half of it (it does not: no block mean of the full runs fell below 0.77 of it, nor,
+    in reruns of the short configuration with seeds 0 to 2, below 0.82), and the largest gradient norm of that run exceeds twice
+    the smallest threshold (the gradients clipping would have cut). The margins are wide because another
+    machine trains the unclipped run along a different path (see the module docstring).
+    """
+    c, problems = result["config"], []
+    chance, threshold = ADDING_CHANCE_LOSS, min(c["max_norms"])
+    tail = max(1, len(result["runs"][0]["loss"]) // 10)
+    for run in result["runs"]:
+        last = float(np.mean(run["loss"][-tail:]))
+        where = f"seed {run['seed']}, max_norm {run['max_norm']}"
+        if run["max_norm"] is None:
+            if last <= 0.5 * chance:
+                problems.append(f"{where}: learns without clipping (final loss {last:.3f})")
+            if max(run["grad_norm_max"]) <= 2 * threshold:
+                problems.append(f"{where}: the gradient norm never exceeds {2 * threshold}")
+        elif run["max_norm"] == threshold and last >= 0.25 * chance:
+            problems.append(f"{where}: does not learn with clipping (final loss {last:.3f})")
+    return problems
+
+
+def adding_claims(result: dict) -> list[str]:
+    """The claims of figure 3 that hold for every run, whatever the CPU: a list of those that fail.
+
+    Final held-out scores, for each model of the configuration: every model learns T = 10 (accuracy above
+    0.9); the LSTM with b_f = 3 learns every lag; the LSTM with b_f = 1 learns T <= 40 and not T >= 60; the
+    simple RNN stays at chance from T = 40 on: within 0.05 of :func:`held_out_chance`, in loss and accuracy.
+    """
+    c, problems = result["config"], []
+    for run in result["runs"]:
+        model, T, acc, loss = run["model"], run["T"], run["eval_accuracy"][-1], run["eval_loss"][-1]
+        chance = held_out_chance(T, run["seed"], c["eval_B"])
+        where = f"{model}, T = {T}, seed {run['seed']}"
+        learns = T <= 10 or model == "lstm-f3" or (model == "lstm" and T <= 40)
+        at_chance = (model == "rnn" and T >= 40) or (model == "lstm" and T >= 60)
+        if learns and acc <= 0.9:
+            problems.append(f"{where}: does not learn (final accuracy {acc:.3f})")
+        if at_chance and (loss < chance["loss"] - 0.05 or acc > chance["accuracy"] + 0.05):
+            problems.append(f"{where}: leaves chance (loss {loss:.3f}, accuracy {acc:.3f}; chance {chance})")
+    return problems
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the command line: regenerate the result files, or check the short runs
 
 
 def _about(what: str) -> str:
     return f"Part 4, {what}. Written by `python -m gentle_rnn.experiments.part4`; do not edit by hand."
 
 
-def _compare(name: str, fresh, committed, path: str = "") -> list[str]:
-    """Differences between two JSON-like trees (numbers to 1e-9 absolute): a list of messages, empty if equal."""
-    if isinstance(fresh, dict) and isinstance(committed, dict):
-        if fresh.keys() != committed.keys():
-            return [f"{name}{path}: keys {sorted(fresh)} != {sorted(committed)}"]
-        return [m for k in fresh for m in _compare(name, fresh[k], committed[k], f"{path}.{k}")]
-    if isinstance(fresh, (list, tuple)) and isinstance(committed, (list, tuple)):
-        if len(fresh) != len(committed):
-            return [f"{name}{path}: length {len(fresh)} != {len(committed)}"]
-        return [m for i, (a, b) in enumerate(zip(fresh, committed)) for m in _compare(name, a, b, f"{path}[{i}]")]
-    if isinstance(fresh, (int, float)) and isinstance(committed, (int, float)) and fresh is not None:
-        return [] if abs(fresh - committed) <= 1e-9 else [f"{name}{path}: {fresh!r} != committed {committed!r}"]
-    return [] if fresh == committed else [f"{name}{path}: {fresh!r} != committed {committed!r}"]
+def check_quick(out=print) -> int:
+    """Rerun the shortened configurations, check their claims, and say whether they agree with the files.
 
-
-def _jsonable(result: dict) -> dict:
-    """Round-trip through JSON so that tuples become lists, as in the files."""
-    return json.loads(json.dumps(result))
-
-
-def check_quick() -> list[str]:
-    """Rerun the shortened configurations and compare with the committed files; return the differences."""
-    problems = []
-    for path, fresh in (
-        (CLIPPING_FILE, lambda: clipping_experiment(CLIP_SHORT)),
-        (ADDING_FILE, lambda: adding_experiment(ADDING_SHORT)),
+    Returns 0 when the claims hold (whether or not the digits agree: see the module docstring), else 1.
+    """
+    status = 0
+    for path, fresh, claims in (
+        (CLIPPING_FILE, lambda: clipping_experiment(CLIP_SHORT), clipping_claims),
+        (ADDING_FILE, lambda: adding_experiment(ADDING_SHORT), adding_claims),
     ):
-        committed = json.loads(path.read_text())["short"]
-        problems += _compare(path.name, _jsonable(fresh()), committed)
-    return problems
+        result = jsonable(fresh())
+        differences = compare(f"{path.name} short", result, json.loads(path.read_text())["short"])
+        if differences:
+            out(f"{path.name}: the short run differs from the committed one beyond the tolerance "
+                f"({len(differences)} numbers; the first: {differences[0]})")
+        else:
+            out(f"{path.name}: the short run agrees with the committed one within the tolerance")
+        failed = claims(result)
+        out(f"{path.name}: the claims hold for the short run" if not failed else
+            f"{path.name}: the claims FAIL for the short run: " + "; ".join(failed))
+        status |= bool(failed)
+    return status
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m gentle_rnn.experiments.part4",
-        description="Retrain Part 4's experiments and rewrite src/gentle_rnn/data/part4_*.json "
-        "(--quick: rerun only the shortened configurations and compare them with the files).",
+        description="Retrain Part 4's experiments, compare the fresh numbers with src/gentle_rnn/data/part4_*.json "
+        "and rewrite a file only if they differ and the page's claims hold for them "
+        "(--quick: rerun only the shortened configurations and check them).",
     )
-    parser.add_argument("--quick", action="store_true", help="rerun the short configurations and check the files")
+    parser.add_argument("--quick", action="store_true", help="rerun the short configurations and check them")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if args.quick:
-        problems = check_quick()
-        for p in problems:
-            print(p)
-        print(f"{'MISMATCH' if problems else 'the short runs reproduce the committed files'} "
-              f"({time.perf_counter() - started:.1f} s)")
-        return 1 if problems else 0
+        status = check_quick()
+        print(f"({time.perf_counter() - started:.1f} s)")
+        return status
     progress = not args.no_progress
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    clipping = {
-        "about": _about("exploding gradients and norm clipping (figure 2)"),
-        "full": clipping_experiment(CLIP_FULL, progress),
-        "short": clipping_experiment(CLIP_SHORT, progress),
-    }
-    CLIPPING_FILE.write_text(json.dumps(clipping, indent=1) + "\n")
-    print(f"wrote {CLIPPING_FILE} ({time.perf_counter() - started:.1f} s)")
-    adding = {
-        "about": _about("the adding problem, simple RNN against LSTM (figure 3)"),
-        "full": adding_experiment(ADDING_FULL, progress),
-        "short": adding_experiment(ADDING_SHORT, progress),
-    }
-    ADDING_FILE.write_text(json.dumps(adding, indent=1) + "\n")
-    for run in adding["full"]["runs"]:
-        print(f"{run['model']:4s} T={run['T']:3d} seed {run['seed']}: final accuracy {run['eval_accuracy'][-1]:.3f}")
-    print(f"wrote {ADDING_FILE} ({time.perf_counter() - started:.1f} s)")
-    return 0
+    status = 0
+    for path, what, experiment, claims, full, short in (
+        (CLIPPING_FILE, "exploding gradients and norm clipping (figure 2)", clipping_experiment, clipping_claims,
+         CLIP_FULL, CLIP_SHORT),
+        (ADDING_FILE, "the adding problem, simple RNN against LSTM (figure 3)", adding_experiment, adding_claims,
+         ADDING_FULL, ADDING_SHORT),
+    ):
+        result = {"about": _about(what), "full": experiment(full, progress), "short": experiment(short, progress)}
+        failed = [f"{key}: {c}" for key in ("full", "short") for c in claims(jsonable(result[key]))]
+        status |= settle(path, result, failed)
+    print(f"({time.perf_counter() - started:.1f} s)")
+    return status
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -1,8 +1,8 @@
 """Part 1's computed figure: the demonstration of :mod:`gentle_rnn.experiments.part1`, drawn from its result file.
 
 Training takes longer than a site build should, so the figure reads ``src/gentle_rnn/data/part1_demo.json``
-(written by ``python -m gentle_rnn.experiments.part1``; ``tests/test_experiments_part1.py`` checks that the code still
-reproduces it) and draws in well under a second.
+(written by ``python -m gentle_rnn.experiments.part1``; ``tests/test_experiments_part1.py`` checks the page's
+claims on it and on a fresh short run) and draws in well under a second.
 """
 
 from __future__ import annotations
@@ -68,3 +68,76 @@ def parity_demo():
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(alpha=0.25)
     return fig
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the dense layer's worked example: one example, D = 2 inputs, H = 2 hidden units, K = 3 classes, printed on the
+# page by dense_example_text(); tests/test_dense.py checks that the page shows exactly what the code computes
+
+
+def dense_example_inputs():
+    """Parameters, input and label of Part 1's worked example: ``params, x (1, D), y (1,)`` (class 2 of 3)."""
+    import numpy as np
+
+    params = {
+        "U": np.array([[0.5, -1.0], [0.25, 0.5]]),  # (H, D) = (2, 2)
+        "b": np.array([0.0, 0.5]),  # (H,)
+        "V": np.array([[1.0, -1.0], [0.5, 1.0], [-1.0, 0.0]]),  # (K, H) = (3, 2)
+        "c": np.array([0.0, 0.0, 0.25]),  # (K,)
+    }
+    x = np.array([[1.0, -1.0]])  # (B, D) = (1, 2)
+    y = np.array([1])  # class 2 of the page (the code counts from 0)
+    return params, x, y
+
+
+def dense_example() -> dict:
+    """Every quantity of the worked example, forward (1.1)-(1.4) and backward (1.5)-(1.10), from gentle_rnn.dense."""
+    from .. import dense
+    from ..functional import softmax
+
+    params, x, y = dense_example_inputs()
+    h = dense.hidden_forward(params["U"], params["b"], x)  # (1, H)
+    a = x @ params["U"].T + params["b"]  # (1, H): only for the table
+    o = h @ params["V"].T + params["c"]  # (1, K)
+    loss, do = dense.output_forward(params["V"], params["c"], h, y)
+    dV, dc, dh = dense.output_backward(params["V"], h, do)
+    dU, db, dx = dense.hidden_backward(params["U"], x, h, dh)
+    total, grads = dense.loss_and_grads(params, x, y)
+    assert total == loss and all((grads[k] == v).all() for k, v in (("U", dU), ("b", db), ("V", dV), ("c", dc)))
+    return {"x": x[0], "a": a[0], "h": h[0], "o": o[0], "y_hat": softmax(o)[0], "L": float(loss), "do": do[0],
+            "dh": dh[0], "delta": (dh * (1 - h * h))[0], "grads": grads}
+
+
+def dense_example_text() -> str:
+    """The Markdown of the worked example, exactly as the Part 1 page shows it."""
+    from .part2 import _num, _vec
+    from .part3 import _matrix
+
+    r = dense_example()
+    g = r["grads"]
+    rows = [
+        ("$a = b + U x$ (1.1)", _vec(r["a"])),
+        ("$h = \\tanh(a)$ (1.2)", _vec(r["h"])),
+        ("$o = c + V h$ (1.3)", _vec(r["o"])),
+        ("$\\hat y = \\operatorname{softmax}(o)$ (1.4)", _vec(r["y_hat"])),
+        ("$L = -\\log \\hat y_{y}$, with $y = 2$ (1.4)", _num(r["L"])),
+        ("$\\partial L / \\partial o = \\hat y - \\mathbf 1_y$ (1.5)", _vec(r["do"])),
+        ("$\\partial L / \\partial h = V^\\top \\partial L / \\partial o$ (1.7)", _vec(r["dh"])),
+        ("$\\delta = (1 - h \\odot h) \\odot \\partial L / \\partial h$ (1.8)", _vec(r["delta"])),
+        ("$\\partial L / \\partial x = U^\\top \\delta$ (1.10)", _vec(g["x"][0])),
+    ]
+    lines = ["| quantity | value |", "|---|---|"] + [f"| {name} | {value} |" for name, value in rows]
+    display = (
+        "$$\n\\begin{aligned}\n"
+        rf"\frac{{\partial L}}{{\partial V}} &= \frac{{\partial L}}{{\partial o}}\, h^\top = {_matrix(g['V'])}, &"
+        rf" \frac{{\partial L}}{{\partial c}} &= {_matrix(g['c'][:, None])}\\"
+        "\n"
+        rf"\frac{{\partial L}}{{\partial U}} &= \delta\, x^\top = {_matrix(g['U'])}, &"
+        rf" \frac{{\partial L}}{{\partial b}} &= {_matrix(g['b'][:, None])}"
+        "\n\\end{aligned}\n$$"
+    )
+    return "\n".join(lines) + "\n\n" + display
+
+
+if __name__ == "__main__":
+    print(dense_example_text())

@@ -48,11 +48,12 @@ def worked_example_table() -> str:
     lines = ["| computed in this order: | $t = 3$ | $t = 2$ | $t = 1$ |", "|---|---|---|---|"]
     lines += [f"| {name} | " + " | ".join(_vec(v[t - 1]) for t in (3, 2, 1)) + " |" for name, v in rows]
     g = r["grads"]
-    display = (
-        "$$\n"
-        rf"\frac{{\partial L}}{{\partial W}} = {_matrix(g['W'])}, \quad \frac{{\partial L}}{{\partial U}} = {_matrix(g['U'])}, \quad "
-        rf"\frac{{\partial L}}{{\partial b}} = {_matrix(g['b'][:, None])}, \quad \frac{{\partial L}}{{\partial h^{{(0)}}}} = {_matrix(g['h0'].T)}"
-        "\n$$\n\n$$\n"
+    display = (  # two displays of aligned pairs: narrow enough for the page's column
+        "$$\n\\begin{aligned}\n"
+        rf"\frac{{\partial L}}{{\partial W}} &= {_matrix(g['W'])}, & \frac{{\partial L}}{{\partial U}} &= {_matrix(g['U'])},\\"
+        "\n"
+        rf"\frac{{\partial L}}{{\partial b}} &= {_matrix(g['b'][:, None])}, & \frac{{\partial L}}{{\partial h^{{(0)}}}} &= {_matrix(g['h0'].T)}"
+        "\n\\end{aligned}\n$$\n\n$$\n"
         rf"\frac{{\partial L}}{{\partial V}} = {_matrix(g['V'])}, \quad \frac{{\partial L}}{{\partial c}} = {_matrix(g['c'][:, None])}"
         "\n$$"
     )

@@ -3,8 +3,8 @@
 Figures 1 and the loss slice of figure 2 are computed when the site is built (each well under a second,
 from :mod:`gentle_rnn.experiments.part4`); the training runs of figures 2 and 3 are read from the result files
 ``src/gentle_rnn/data/part4_clipping.json`` and ``part4_adding.json`` (written by
-``python -m gentle_rnn.experiments.part4``; ``tests/test_experiments_part4.py`` checks that the code still reproduces
-them). The timeline is drawn from the table :data:`TIMELINE`, which the page's history table repeats.
+``python -m gentle_rnn.experiments.part4``; ``tests/test_experiments_part4.py`` checks the page's claims on them
+and on fresh short runs). The timeline is drawn from the table :data:`TIMELINE`, which the page's history table repeats.
 """
 
 from __future__ import annotations
@@ -55,12 +55,12 @@ def gradient_by_lag():
         ax.plot(lags, orth["bound"], color="black", lw=1.2, ls="--", label="bound λ₁^lag  (4.6)")
         ax.set_yscale("log")
         ax.set_title(f"λ₁ = {lam}", fontsize=10, color=colour)
-        ax.set_xlabel("lag T − k")
+        ax.set_xlabel("lag T − u")
         ax.set_xlim(0, lags[-1])
         _tidy(ax)
     axes[0].set_ylim(1e-25, 1e15)
     axes[0].set_yticks([1e-24, 1e-18, 1e-12, 1e-6, 1, 1e6, 1e12])
-    axes[0].set_ylabel("‖∂L(T)/∂h(k)‖ / ‖∂L(T)/∂h(T)‖")
+    axes[0].set_ylabel("‖∂L(T)/∂h(u)‖ / ‖∂L(T)/∂h(T)‖")
     axes[0].legend(fontsize=7.5, frameon=False, loc="lower left")
     return fig
 
@@ -86,9 +86,9 @@ def clipping():
     ax.axvline(config.lambda_1, color="0.5", lw=0.8, ls=":")
     ax.annotate("(b) and (c) start here", (config.lambda_1, 0.97), xycoords=("data", "axes fraction"),
                 xytext=(3, 0), textcoords="offset points", fontsize=7.5, color="0.35", va="top")
-    ax.set_xlabel("λ in W = λ·Q   (λ₁ of W)")
+    ax.set_xlabel("λ₁ in W = λ₁·Q")
     ax.set_ylabel("‖∇L‖ on one batch")
-    ax.set_title("(a) gradient norm along W = λ·Q", loc="left", fontsize=10)
+    ax.set_title("(a) gradient norm along W = λ₁·Q", loc="left", fontsize=10)
     ax.legend(fontsize=7.5, frameon=False, loc="center left")
     _tidy(ax)
 
@@ -116,7 +116,7 @@ def clipping():
                          ha="left", fontsize=7, color=CLIP_COLOURS.get(m, "0.3"))
     axes[2].set_yscale("log")
     axes[2].set_xlabel("SGD step")
-    axes[2].set_ylabel(f"largest ‖g‖ per {config.block} steps (before clipping)")
+    axes[2].set_ylabel(f"largest ‖∇L‖ per {config.block} steps (before clipping)")
     axes[2].set_title("(c) gradient norms", loc="left", fontsize=10)
     for a in axes[1:]:
         _tidy(a)
@@ -183,7 +183,7 @@ TIMELINE = [
     (1958, "Rosenblatt:\nthe perceptron", "event", 1.0),
     (1969, "Minsky & Papert:\nPerceptrons", "setback", -0.8),
     (1973, "Lighthill\nreport (UK)", "setback", 1.9),
-    (1986, "Rumelhart, Hinton\n& Williams:\nback-propagation", "event", 1.0),
+    (1986, "Rumelhart, Hinton\n& Williams:\nbackpropagation", "event", 1.0),
     (1991, "Hochreiter's\ndiploma thesis", "event", -0.8),
     (1994, "Bengio, Simard\n& Frasconi", "event", 1.9),
     (1997, "Hochreiter &\nSchmidhuber:\nLSTM", "remedy", 0.75),

@@ -71,38 +71,66 @@ def _run():
     return p, x, y, tr, o, do, grads, dh, ds, da
 
 
+def _transposed(corner: str, columns: list[str], rows: list[tuple[str, list[str]]]) -> str:
+    """A table with one row per quantity and one column per step: narrow enough for the page's column."""
+    return _table([corner, *columns], [[name, *values] for name, values in rows])
+
+
 def forward_table() -> str:
-    """Every forward quantity of the example, step by step: equations (5.1)-(5.7)."""
+    """Every forward quantity of the example, step by step: equations (5.1)-(5.7), one row per quantity."""
     p, x, y, tr, o, do, *_ = _run()
     H = 1
-    rows = []
     logp = o - np.log(np.exp(o).sum(axis=-1, keepdims=True))
-    for t in range(1, 4):
-        z, g, f, q = (v[0, 0] for v in lstm._split(tr.gates[t - 1], H))
-        loss_t = -logp[t - 1, 0, y[t - 1, 0]]
-        rows.append([str(t), _num(x[t - 1, 0, 0]), _num(z), _num(g), _num(f), _num(q), _num(tr.ss[t, 0, 0]),
-                     _num(tr.hs[t, 0, 0]), str(y[t - 1, 0] + 1), _num(loss_t)])
-    return _table(["$t$", "$x^{(t)}$", "$z^{(t)}$", "$g^{(t)}$", "$f^{(t)}$", "$q^{(t)}$", "$s^{(t)}$",
-                   "$h^{(t)}$", "$y^{(t)}$", "$L^{(t)}$"], rows)
+    gates = [[v[0, 0] for v in lstm._split(tr.gates[t - 1], H)] for t in range(1, 4)]  # z, g, f, q per step
+    loss_t = [-logp[t - 1, 0, y[t - 1, 0]] for t in range(1, 4)]
+    rows = [("input $x^{(t)}$", [_num(x[t - 1, 0, 0]) for t in range(1, 4)])]
+    for i, (name, eq) in enumerate((("block input $z^{(t)}$", "5.1"), ("input gate $g^{(t)}$", "5.2"),
+                                    ("forget gate $f^{(t)}$", "5.3"), ("output gate $q^{(t)}$", "5.4"))):
+        rows.append((f"{name} ({eq})", [_num(gates[t - 1][i]) for t in range(1, 4)]))
+    rows += [
+        ("cell state $s^{(t)}$ (5.5)", [_num(tr.ss[t, 0, 0]) for t in range(1, 4)]),
+        ("hidden state $h^{(t)}$ (5.6)", [_num(tr.hs[t, 0, 0]) for t in range(1, 4)]),
+        ("target class $y^{(t)}$", [str(y[t - 1, 0] + 1) for t in range(1, 4)]),
+        ("loss $L^{(t)}$ (5.7)", [_num(v) for v in loss_t]),
+        ("$L = \\sum_t L^{(t)}$", ["", "", f"**{_num(lstm.loss_and_grads(*example())[0])}**"]),
+    ]
+    return _transposed("", ["$t = 1$", "$t = 2$", "$t = 3$"], rows)
 
 
 def backward_table() -> str:
-    """The backward pass of the example, step by step: equations (5.9)-(5.14), with the two paths of (5.10)."""
+    """The backward pass of the example, step by step: equations (5.9)-(5.14), with the two paths of (5.10).
+
+    One row per quantity, one column per step, in the order of the computation (t = 3 first); the last column,
+    t = 0, holds the gradients of the initial states (5.16).
+    """
     p, x, y, tr, o, do, grads, dh, ds, da = _run()
     H = 1
     f_all = lstm._split(tr.gates, H)[2][:, 0, 0]  # f(1), f(2), f(3)
-    rows = []
+    cols = {}
     for t in range(3, 0, -1):
         via_s = f_all[t] * ds[t, 0, 0] if t < 3 else 0.0  # f(t+1) dL/ds(t+1)
         via_h = ds[t - 1, 0, 0] - via_s
         da_z, da_g, da_f, da_q = (v[0, 0] for v in lstm._split(da[t - 1], H))
-        rows.append([str(t), _num(dh[t - 1, 0, 0]), _num(via_h), _num(via_s), _num(ds[t - 1, 0, 0]),
-                     _num(da_z), _num(da_g), _num(da_f), _num(da_q)])
-    rows.append(["0", _num(grads["h0"][0, 0]), "", _num(grads["s0"][0, 0]), _num(grads["s0"][0, 0]),
-                 "", "", "", ""])
-    return _table(["$t$", r"$\frac{\partial L}{\partial h^{(t)}}$", "via $h^{(t)}$", "via $s^{(t+1)}$",
-                   r"$\frac{\partial L}{\partial s^{(t)}}$", r"$\delta_z^{(t)}$", r"$\delta_g^{(t)}$",
-                   r"$\delta_f^{(t)}$", r"$\delta_q^{(t)}$"], rows)
+        cols[t] = [_num(dh[t - 1, 0, 0]), _num(via_h), _num(via_s), _num(ds[t - 1, 0, 0]),
+                   _num(da_z), _num(da_g), _num(da_f), _num(da_q)]
+    cols[0] = [_num(grads["h0"][0, 0]), "", _num(grads["s0"][0, 0]), _num(grads["s0"][0, 0]), "", "", "", ""]
+    names = [r"$\partial L / \partial h^{(t)}$ (5.9)", "via $h^{(t)}$", "via $s^{(t+1)}$",
+             r"$\partial L / \partial s^{(t)}$ (5.10)", r"$\delta_z^{(t)}$ (5.12)", r"$\delta_g^{(t)}$ (5.13)",
+             r"$\delta_f^{(t)}$ (5.14)", r"$\delta_q^{(t)}$ (5.11)"]
+    rows = [(name, [cols[t][i] for t in (3, 2, 1, 0)]) for i, name in enumerate(names)]
+    return _transposed("computed in this order:", ["$t = 3$", "$t = 2$", "$t = 1$", "$t = 0$"], rows)
+
+
+def gradient_table() -> str:
+    """Every parameter gradient of the example, (5.8) and (5.15): one row per box, then the output layer."""
+    loss, grads = lstm.loss_and_grads(*example())
+    rows = [[f"${gate}$", *(_num(grads[f"{k}_{gate}"].item()) for k in ("U", "W", "b"))] for gate in lstm.GATES]
+    table = _table(["box $\\ast$", "$\\partial L / \\partial U_\\ast$", "$\\partial L / \\partial W_\\ast$",
+                    "$\\partial L / \\partial b_\\ast$"], rows)
+    dV = ", ".join(_num(v) for v in grads["V"][:, 0])
+    dc = ", ".join(_num(v) for v in grads["c"])
+    return table + f"\n\nand for the output layer $\\partial L / \\partial V = ({dV})^\\top$, " \
+        f"$\\partial L / \\partial c = ({dc})^\\top$."
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ Four ways to the gradient, each used to check another:
   5 s, and the results are *identical* expressions (``==``), which the derivation shows for some entries
   and ``tests/test_lstm_brute_force.py`` for all.
 * :func:`step_backward`: one step of the backward pass, proven against ``sympy.diff`` of one step.
-* :func:`bptt`: back propagation through time in matrix form, equations (5.8)-(5.16).
+* :func:`bptt`: backpropagation through time in matrix form, equations (5.8)-(5.16).
 * :func:`rtrl`: forward mode (real-time recurrent learning, Williams & Zipser 1989), built from one-step
   Jacobians that ``sympy.diff`` derives: an independent route to the same numbers.
 
@@ -319,7 +319,7 @@ class LSTMBPTT:
 
 
 def bptt(net: UnrolledLSTM) -> LSTMBPTT:
-    """Back propagation through time for the LSTM, equations (5.8)-(5.16), built on the nodes of ``net``.
+    """Backpropagation through time for the LSTM, equations (5.8)-(5.16), built on the nodes of ``net``.
 
     (5.8)  dL/do(t) = y_hat(t) - e(t);  dL/dV = sum_t dL/do(t) h(t)^T,  dL/dc = sum_t dL/do(t)
     (5.9)  dL/dh(t) = V^T dL/do(t) + sum_* W_*^T dL/da_*(t+1)
