@@ -1,6 +1,6 @@
 """Speed of the sequential loop against the parallel prefix scan of ``gentle_rnn.scan``, as T grows.
 
-The recurrence is minGRU's, h(t) = mu(t) * h(t-1) + eta(t) (Part 6, equation (6.16)), with a state of
+The recurrence is minGRU's, h(t) = mu(t) * h(t-1) + psi(t) (Part 6, equation (6.16)), with a state of
 B x H = 4 x 32 numbers per step. The loop makes T small NumPy calls; Blelloch's scan makes about 2 log2(T)
 rounds of large vectorised calls and twice the arithmetic; the log-space closed form makes a handful of
 cumulative calls over the whole array. All three (and the reverse scan of the backward pass against a reverse
@@ -50,20 +50,20 @@ def main() -> None:
 
 
 def table(B: int, H: int) -> None:
-    print(f"linear recurrence h = mu h + eta, state B x H = {B} x {H}, float64, best of {ROUNDS} (milliseconds)")
+    print(f"linear recurrence h = mu h + psi, state B x H = {B} x {H}, float64, best of {ROUNDS} (milliseconds)")
     print(f"{'T':>6} | {'loop':>9} {'scan':>9} {'log':>9} {'loop/scan':>9} | {'rev loop':>9} {'rev scan':>9}")
     for T in LENGTHS:
-        mu, eta, h0 = problem(T, B, H)
-        h = scan.loop(mu, eta, h0)
-        assert np.allclose(scan.scan(mu, eta, h0), h, rtol=1e-10, atol=1e-12), "scan != loop"
-        assert np.allclose(scan.log_scan(mu, eta, h0), h, rtol=1e-8, atol=1e-10), "log_scan != loop"
-        assert np.allclose(scan.reverse_scan(mu, eta), scan.reverse_scan(mu, eta, method="loop")), "reverse"
+        mu, psi, h0 = problem(T, B, H)
+        h = scan.loop(mu, psi, h0)
+        assert np.allclose(scan.scan(mu, psi, h0), h, rtol=1e-10, atol=1e-12), "scan != loop"
+        assert np.allclose(scan.log_scan(mu, psi, h0), h, rtol=1e-8, atol=1e-10), "log_scan != loop"
+        assert np.allclose(scan.reverse_scan(mu, psi), scan.reverse_scan(mu, psi, method="loop")), "reverse"
         t = best_of({
-            "loop": lambda: scan._loop(mu, eta, h0),
-            "scan": lambda: scan._scan(mu, eta, h0),
-            "log": lambda: scan._log_scan(np.log(mu), eta, h0),
-            "rev loop": lambda: scan._reverse(mu, eta, "loop"),
-            "rev scan": lambda: scan._reverse(mu, eta, "scan"),
+            "loop": lambda: scan._loop(mu, psi, h0),
+            "scan": lambda: scan._scan(mu, psi, h0),
+            "log": lambda: scan._log_scan(np.log(mu), psi, h0),
+            "rev loop": lambda: scan._reverse(mu, psi, "loop"),
+            "rev scan": lambda: scan._reverse(mu, psi, "scan"),
         })
         ms = {k: 1e3 * v for k, v in t.items()}
         print(f"{T:>6} | {ms['loop']:9.3f} {ms['scan']:9.3f} {ms['log']:9.3f} {t['loop'] / t['scan']:9.2f} | "
