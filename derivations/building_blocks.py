@@ -100,9 +100,9 @@ show(r"\frac{\partial\, \mathrm{softmax}(o)}{\partial o}\Big|_{K=3} - \left(\ope
 # shift legal.
 
 # %%
-mu = sp.Symbol("mu", real=True)
+psi = sp.Symbol("psi", real=True)
 o = blocks.logits(4)
-shifted = blocks.softmax(o - mu * sp.ones(4, 1))
+shifted = blocks.softmax(o - psi * sp.ones(4, 1))
 assert (shifted - blocks.softmax(o)).applyfunc(sp.simplify) == sp.zeros(4, 1), "softmax shift invariance"
 show(r"\mathrm{softmax}(o_1 - \chi, \dots, o_4 - \chi) - \mathrm{softmax}(o)", (shifted - blocks.softmax(o)).applyfunc(sp.simplify),
      text="softmax(o - mu) - softmax(o)")
