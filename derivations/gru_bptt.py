@@ -266,15 +266,15 @@ print("dh(3)/dh(0) with the weights cut = diag(mu(3) . mu(2) . mu(1)): proven")
 # $h^{(t)} = (1 - \zeta^{(t)}) \odot h^{(t-1)} + \zeta^{(t)} \odot \tilde h^{(t)}$. Then every step is the
 # elementwise affine map
 #
-# $$h^{(t)} = \mu^{(t)} h^{(t-1)} + \eta^{(t)}, \qquad \mu^{(t)} = 1 - \zeta^{(t)}, \quad \eta^{(t)} = \zeta^{(t)} \tilde h^{(t)} \tag{6.16}$$
+# $$h^{(t)} = \mu^{(t)} h^{(t-1)} + \psi^{(t)}, \qquad \mu^{(t)} = 1 - \zeta^{(t)}, \quad \psi^{(t)} = \zeta^{(t)} \tilde h^{(t)} \tag{6.16}$$
 #
 # whose coefficients are known for all $t$ before the recurrence runs. Per unit (the map is elementwise):
 #
-# $$h^{(t)} = \Big(\prod_{t'=1}^{t} \mu^{(t')}\Big) h^{(0)} + \sum_{u=1}^{t} \Big(\prod_{t'=u+1}^{t} \mu^{(t')}\Big) \eta^{(u)} \tag{6.17}$$
+# $$h^{(t)} = \Big(\prod_{t'=1}^{t} \mu^{(t')}\Big) h^{(0)} + \sum_{u=1}^{t} \Big(\prod_{t'=u+1}^{t} \mu^{(t')}\Big) \psi^{(u)} \tag{6.17}$$
 #
 # and the composition of two steps (first, then second) is again such a map,
 #
-# $$(\mu_1, \eta_1) \circ (\mu_2, \eta_2) = (\mu_1 \mu_2,\; \mu_2 \eta_1 + \eta_2), \tag{6.18}$$
+# $$(\mu_1, \psi_1) \circ (\mu_2, \psi_2) = (\mu_1 \mu_2,\; \mu_2 \psi_1 + \psi_2), \tag{6.18}$$
 #
 # an *associative* operator: that is all a parallel prefix scan needs (Blelloch 1990). We prove (6.17) and
 # (6.18), then run the NumPy functions `scan._loop` and `scan._scan` themselves on arrays of SymPy symbols and
@@ -282,17 +282,17 @@ print("dh(3)/dh(0) with the weights cut = diag(mu(3) . mu(2) . mu(1)): proven")
 
 # %%
 T = 6
-mu, eta, h0 = ss.symbols(T)
-cf = ss.closed_form(mu, eta, h0)
+mu, psi, h0 = ss.symbols(T)
+cf = ss.closed_form(mu, psi, h0)
 prev = h0
 for t in range(T):  # (6.17) satisfies the recurrence (6.16) at every step
-    assert sp.expand(cf[t] - (mu[t] * prev + eta[t])) == 0, f"(6.17) at t = {t + 1}"
+    assert sp.expand(cf[t] - (mu[t] * prev + psi[t])) == 0, f"(6.17) at t = {t + 1}"
     prev = cf[t]
-m1, e1, m2, e2, m3, e3 = sp.symbols("mu_1 eta_1 mu_2 eta_2 mu_3 eta_3")
+m1, e1, m2, e2, m3, e3 = sp.symbols("mu_1 psi_1 mu_2 psi_2 mu_3 psi_3")
 left = nscan.combine(nscan.combine((m1, e1), (m2, e2)), (m3, e3))
 right = nscan.combine((m1, e1), nscan.combine((m2, e2), (m3, e3)))
 assert all(sp.expand(a - b) == 0 for a, b in zip(left, right)), "(6.18) associativity"
-show(r"\big((\mu_1, \eta_1) \circ (\mu_2, \eta_2)\big) \circ (\mu_3, \eta_3)", sp.Matrix([sp.expand(v) for v in left]),
+show(r"\big((\mu_1, \psi_1) \circ (\mu_2, \psi_2)\big) \circ (\mu_3, \psi_3)", sp.Matrix([sp.expand(v) for v in left]),
      text="(6.18) both groupings give")
 for method in ("loop", "scan"):
     for T_ in (3, 5, 8):
@@ -311,15 +311,13 @@ print("(6.17) closed form, (6.18) associativity,\n  and the NumPy loop and Blell
 # $$\frac{\partial L}{\partial h^{(t)}} = V^\top \frac{\partial L}{\partial o^{(t)}} + \mu^{(t+1)} \odot \frac{\partial L}{\partial h^{(t+1)}},
 #   \qquad \frac{\partial L}{\partial h^{(T)}} = V^\top \frac{\partial L}{\partial o^{(T)}}, \tag{6.20}$$
 #
-# $$\begin{aligned}
-#   \frac{\partial L}{\partial \mu^{(t)}} &= \frac{\partial L}{\partial h^{(t)}} \odot h^{(t-1)}, \qquad
-#   \frac{\partial L}{\partial \eta^{(t)}} = \frac{\partial L}{\partial h^{(t)}},\\
-#   \frac{\partial L}{\partial h^{(0)}} &= \mu^{(1)} \odot \frac{\partial L}{\partial h^{(1)}} .
-#   \end{aligned} \tag{6.21}$$
+# $$\frac{\partial L}{\partial \mu^{(t)}} = \frac{\partial L}{\partial h^{(t)}} \odot h^{(t-1)}, \qquad
+#   \frac{\partial L}{\partial \psi^{(t)}} = \frac{\partial L}{\partial h^{(t)}}, \qquad
+#   \frac{\partial L}{\partial h^{(0)}} = \mu^{(1)} \odot \frac{\partial L}{\partial h^{(1)}} . \tag{6.21}$$
 #
 # (6.20) is a linear recurrence of the form (6.16) in reversed time, so the same scan computes it
-# (`scan._reverse`). Below the free symbols $\bar h^{(t)}$ stand for $V^\top \partial L/\partial o^{(t)}$ and
-# $\ell = \sum_t \bar h^{(t)\top} h^{(t)}$. And by (6.17) the Jacobian over a lag is the product of the one-step
+# (`scan._reverse`). Below, free symbols stand for the outside parts $V^\top \partial L/\partial o^{(t)}$, and
+# $\ell$ is their sum of products with the $h^{(t)}$. And by (6.17) the Jacobian over a lag is the product of the one-step
 # coefficients, $\partial h^{(t)}/\partial h^{(u)} = \prod_{t'=u+1}^{t} \mu^{(t')}$: Part 4's product of
 # Jacobians, here of numbers in $(0, 1)$ that the input alone decides.
 
@@ -329,12 +327,12 @@ ell = sp.Add(*[di * hi for di, hi in zip(d, cf)])
 for method in ("loop", "scan"):
     dh = ss.reverse_run(method, mu, d)
     for t in range(T):
-        assert sp.expand(sp.diff(ell, eta[t]) - dh[t]) == 0, f"(6.20) dL/dh({t + 1}), {method}"
+        assert sp.expand(sp.diff(ell, psi[t]) - dh[t]) == 0, f"(6.20) dL/dh({t + 1}), {method}"
         assert sp.expand(sp.diff(ell, mu[t]) - dh[t] * (h0 if t == 0 else cf[t - 1])) == 0, "(6.21) dL/dmu"
 assert sp.expand(sp.diff(ell, h0) - mu[0] * ss.reverse_run("scan", mu, d)[0]) == 0, "(6.21) dL/dh(0)"
 hk = sp.Symbol("h_k")
 for k in range(T):
-    from_k = ss.closed_form(mu[k:], eta[k:], hk)[-1]  # h(T) as a function of h(k)
+    from_k = ss.closed_form(mu[k:], psi[k:], hk)[-1]  # h(T) as a function of h(k)
     assert sp.expand(sp.diff(from_k, hk) - sp.Mul(*mu[k:])) == 0, f"dh(T)/dh({k})"
 print(f"(6.20)-(6.21) the reverse scan == sympy.diff,\n  and dh({T})/dh(u) = mu(u+1) ... mu({T}) for every u: proven")
 

@@ -32,8 +32,8 @@ def _expands_equal(a, b):
 @pytest.mark.parametrize("T", LENGTHS)
 @pytest.mark.parametrize("method", ["loop", "scan"])
 def test_numpy_code_on_symbols_equals_the_closed_form(method, T):
-    mu, eta, h0 = ss.symbols(T)
-    got, want = ss.run(method, mu, eta, h0), ss.closed_form(mu, eta, h0)
+    mu, psi, h0 = ss.symbols(T)
+    got, want = ss.run(method, mu, psi, h0), ss.closed_form(mu, psi, h0)
     for t in range(T):
         assert _expands_equal(got[t], want[t]), f"{method}: h({t + 1}) differs from (6.17)"
 
@@ -51,13 +51,13 @@ def test_combine_is_associative_and_has_identity():
 @pytest.mark.parametrize("T", [3, 5])
 def test_dh_T_dh_t_is_the_product_of_mu(T):
     # ties back to Part 4: the Jacobian over a lag is a product of one-step Jacobians, here of scalars mu
-    mu, eta, h0 = ss.symbols(T)
-    h = ss.closed_form(mu, eta, h0)
+    mu, psi, h0 = ss.symbols(T)
+    h = ss.closed_form(mu, psi, h0)
     for t in range(1, T):  # h(t) as a function of h(t') for t' < t: differentiate through the closed form
         for k in range(0, t):
             start = h0 if k == 0 else h[k - 1]
             # h(t) = (mu(k+1) ... mu(t)) h(k) + terms without h(k)
-            sub = ss.closed_form(mu[k:t], eta[k:t], sp.Symbol("hk"))[-1]
+            sub = ss.closed_form(mu[k:t], psi[k:t], sp.Symbol("hk"))[-1]
             assert _expands_equal(sub.subs(sp.Symbol("hk"), start), h[t - 1]), "closed form from step k"
             assert _expands_equal(sp.diff(sub, sp.Symbol("hk")), sp.Mul(*mu[k:t])), f"dh({t})/dh({k})"
 
@@ -65,14 +65,14 @@ def test_dh_T_dh_t_is_the_product_of_mu(T):
 @pytest.mark.parametrize("T", LENGTHS)
 @pytest.mark.parametrize("method", ["loop", "scan"])
 def test_reverse_scan_equals_sympy_diff(method, T):
-    # the total dl/dh(t) = dl/deta(t) for l = sum_t d(t) h(t); and dl/dmu(t) = dl/dh(t) h(t-1)
-    mu, eta, h0 = ss.symbols(T)
+    # the total dl/dh(t) = dl/dpsi(t) for l = sum_t d(t) h(t); and dl/dmu(t) = dl/dh(t) h(t-1)
+    mu, psi, h0 = ss.symbols(T)
     d = [sp.Symbol(f"d{t}") for t in range(1, T + 1)]
-    h = ss.closed_form(mu, eta, h0)
+    h = ss.closed_form(mu, psi, h0)
     ell = sp.Add(*[di * hi for di, hi in zip(d, h)])
     lam = ss.reverse_run(method, mu, d)
     for t in range(T):
-        assert _expands_equal(sp.diff(ell, eta[t]), lam[t]), f"(6.20) lam({t + 1})"
+        assert _expands_equal(sp.diff(ell, psi[t]), lam[t]), f"(6.20) lam({t + 1})"
         h_prev = h0 if t == 0 else h[t - 1]
         assert _expands_equal(sp.diff(ell, mu[t]), lam[t] * h_prev), f"(6.21) dl/dmu({t + 1})"
     assert _expands_equal(sp.diff(ell, h0), mu[0] * lam[0]), "(6.21) dl/dh(0)"
@@ -89,35 +89,35 @@ def _random(T, shape=(2, 3), seed=0, low=0.05):
 
 @pytest.mark.parametrize("T", LENGTHS + [100, 1000])
 def test_loop_scan_and_log_scan_agree(T):
-    mu, eta, h0 = _random(T)
-    h = scan.loop(mu, eta, h0)
-    assert_close(f"scan vs loop, T={T}", scan.scan(mu, eta, h0), h, 1e-13)
-    assert_close(f"log_scan vs loop, T={T}", scan.log_scan(mu, eta, h0), h, 1e-10)
+    mu, psi, h0 = _random(T)
+    h = scan.loop(mu, psi, h0)
+    assert_close(f"scan vs loop, T={T}", scan.scan(mu, psi, h0), h, 1e-13)
+    assert_close(f"log_scan vs loop, T={T}", scan.log_scan(mu, psi, h0), h, 1e-10)
 
 
 def test_scalar_state_shape_T():
-    mu, eta, _ = _random(7, shape=())
-    assert_close("scan on (T,)", scan.scan(mu, eta, 0.3), scan.loop(mu, eta, 0.3), 1e-14)
+    mu, psi, _ = _random(7, shape=())
+    assert_close("scan on (T,)", scan.scan(mu, psi, 0.3), scan.loop(mu, psi, 0.3), 1e-14)
 
 
 def test_the_naive_closed_form_overflows_where_the_log_space_does_not():
-    mu, eta, h0 = _random(2000, low=0.3)
+    mu, psi, h0 = _random(2000, low=0.3)
     mu = np.clip(mu, 0.3, 0.7)  # A(t) = mu(1) ... mu(t) underflows within a few hundred steps
-    h = scan.loop(mu, eta, h0)
-    assert not np.all(np.isfinite(scan.closed_form_naive(mu, eta, h0))), "expected the naive form to overflow"
-    assert_close("log_scan at T = 2000", scan.log_scan(mu, eta, h0), h, 1e-9)
+    h = scan.loop(mu, psi, h0)
+    assert not np.all(np.isfinite(scan.closed_form_naive(mu, psi, h0))), "expected the naive form to overflow"
+    assert_close("log_scan at T = 2000", scan.log_scan(mu, psi, h0), h, 1e-9)
     short = slice(0, 20)  # where nothing under- or overflows, the naive form is right
-    assert_close("naive closed form, short", scan.closed_form_naive(mu[short], eta[short], h0), h[short], 1e-9)
+    assert_close("naive closed form, short", scan.closed_form_naive(mu[short], psi[short], h0), h[short], 1e-9)
 
 
 @pytest.mark.parametrize("method", ["loop", "scan"])
 def test_grads_match_finite_differences(method):
-    mu, eta, h0 = _random(6)
+    mu, psi, h0 = _random(6)
     g = np.random.default_rng(1).normal(size=mu.shape)
-    arrays = {"mu": mu, "eta": eta, "h0": h0}
-    numeric = numerical_gradients(lambda: float((g * scan.loop(mu, eta, h0)).sum()), arrays)
-    dmu, deta, dh0 = scan.grads(mu, h0, scan.loop(mu, eta, h0), g, method=method)
-    for name, got in (("mu", dmu), ("eta", deta), ("h0", dh0)):
+    arrays = {"mu": mu, "psi": psi, "h0": h0}
+    numeric = numerical_gradients(lambda: float((g * scan.loop(mu, psi, h0)).sum()), arrays)
+    dmu, dpsi, dh0 = scan.grads(mu, h0, scan.loop(mu, psi, h0), g, method=method)
+    for name, got in (("mu", dmu), ("psi", dpsi), ("h0", dh0)):
         assert_close(f"dl/d{name} ({method})", got, numeric[name], 1e-7)
     assert_close("reverse_scan scan vs loop", scan.reverse_scan(mu, g), scan.reverse_scan(mu, g, method="loop"), 1e-13)
 
@@ -177,21 +177,21 @@ def test_mingru_log_method_survives_saturated_gates():
 
 @pytest.mark.parametrize("fn", [scan.loop, scan.scan, scan.log_scan])
 def test_bad_recurrence_input_names_the_argument(fn):
-    mu, eta, h0 = _random(4)
-    for args, name in (((mu, eta[:, :1], h0), "eta"), ((mu, eta, h0[:1]), "h0"), ((mu[0, 0, 0], eta, h0), "mu"),
-                       ((mu, np.where(eta > 0, np.nan, eta), h0), "eta"), ((mu, eta, h0[None]), "h0")):
+    mu, psi, h0 = _random(4)
+    for args, name in (((mu, psi[:, :1], h0), "psi"), ((mu, psi, h0[:1]), "h0"), ((mu[0, 0, 0], psi, h0), "mu"),
+                       ((mu, np.where(psi > 0, np.nan, psi), h0), "psi"), ((mu, psi, h0[None]), "h0")):
         with pytest.raises(ValueError, match=rf"^{name}\b"):
             fn(*args)
     with pytest.raises(ValueError, match="^h0"):
-        fn(mu[:, 0, 0], eta[:, 0, 0], np.ones(2))
+        fn(mu[:, 0, 0], psi[:, 0, 0], np.ones(2))
 
 
 def test_log_scan_refuses_non_positive_mu_and_methods_are_checked():
-    mu, eta, h0 = _random(4)
+    mu, psi, h0 = _random(4)
     with pytest.raises(ValueError, match="^mu must be > 0"):
-        scan.log_scan(-mu, eta, h0)
+        scan.log_scan(-mu, psi, h0)
     with pytest.raises(ValueError, match="^method"):
-        scan.reverse_scan(mu, eta, method="tree")
+        scan.reverse_scan(mu, psi, method="tree")
     p, x, y, h0 = _mingru_problem(SIZES[0])
     with pytest.raises(ValueError, match="^method"):
         scan.mingru_loss_and_grads(p, x, y, h0, method="fast")

@@ -2,12 +2,12 @@
 
 The recurrence (Part 6, equation (6.16)), elementwise, for t = 1 ... T::
 
-    h(t) = mu(t) * h(t-1) + eta(t)                                                      (6.16)
+    h(t) = mu(t) * h(t-1) + psi(t)                                                      (6.16)
 
-Its closed form (6.17) is h(t) = (mu(1) ... mu(t)) h(0) + sum_k (mu(k+1) ... mu(t)) eta(k). Each step is
-the affine map h -> mu h + eta; doing (mu1, eta1) first and (mu2, eta2) second is the affine map
+Its closed form (6.17) is h(t) = (mu(1) ... mu(t)) h(0) + sum_k (mu(k+1) ... mu(t)) psi(k). Each step is
+the affine map h -> mu h + psi; doing (mu1, psi1) first and (mu2, psi2) second is the affine map
 
-    (mu1, eta1) o (mu2, eta2) = (mu1 mu2, mu2 eta1 + eta2)                              (6.18)
+    (mu1, psi1) o (mu2, psi2) = (mu1 mu2, mu2 psi1 + psi2)                              (6.18)
 
 which is associative, so all T prefixes can be computed by a parallel prefix scan (Blelloch 1990) in
 2 log2(T) rounds of elementwise work instead of T sequential steps.
@@ -16,19 +16,19 @@ minGRU (Feng et al. 2024) is the GRU with the gates cut off from h(t-1) and the 
 (Chung et al.'s convention, update="write" in :mod:`gentle_rnn.gru`)::
 
     zeta(t) = sigma(b_zeta + U_zeta x(t)),  h_tilde(t) = b_h + U_h x(t)
-    h(t) = (1 - zeta(t)) * h(t-1) + zeta(t) * h_tilde(t)   so mu = 1 - zeta, eta = zeta * h_tilde     (6.19)
+    h(t) = (1 - zeta(t)) * h(t-1) + zeta(t) * h_tilde(t)   so mu = 1 - zeta, psi = zeta * h_tilde     (6.19)
 
-Arrays are time-major: ``mu``, ``eta`` (T, ...) and ``h0`` (...) of one shape after the time axis.
+Arrays are time-major: ``mu``, ``psi`` (T, ...) and ``h0`` (...) of one shape after the time axis.
 
 Public functions
 ----------------
 combine(first, second)                the operator (6.18) on pairs of arrays
-loop(mu, eta, h0) -> h                 the sequential recurrence (6.16), (T, ...)
-scan(mu, eta, h0) -> h                 Blelloch's work-efficient prefix scan of (6.18)
-log_scan(mu, eta, h0) -> h             the closed form (6.17) in log space (Heinsen 2023)
-closed_form_naive(mu, eta, h0)         the closed form with a plain cumulative product: overflows
+loop(mu, psi, h0) -> h                 the sequential recurrence (6.16), (T, ...)
+scan(mu, psi, h0) -> h                 Blelloch's work-efficient prefix scan of (6.18)
+log_scan(mu, psi, h0) -> h             the closed form (6.17) in log space (Heinsen 2023)
+closed_form_naive(mu, psi, h0)         the closed form with a plain cumulative product: overflows
 reverse_scan(mu, dh_out) -> dh        the backward pass: dL/dh(t) = dh_out(t) + mu(t+1) dL/dh(t+1)  (6.20)
-grads(mu, h0, h, dh_out)              (dmu, deta, dh0), dh_out(t) the part of dL/dh(t) from outside (6.21)
+grads(mu, h0, h, dh_out)              (dmu, dpsi, dh0), dh_out(t) the part of dL/dh(t) from outside (6.21)
 mingru_init_params, mingru_forward, mingru_loss, mingru_loss_and_grads    minGRU with our output layer
 """
 
@@ -47,17 +47,17 @@ METHODS = ("loop", "scan", "log")
 # the recurrence: loop, scan, log-space closed form
 
 
-def _check(mu, eta, h0=None):
+def _check(mu, psi, h0=None):
     s = Shapes()
     mu = np.asarray(mu)
     if mu.ndim < 1:
         raise ValueError(f"mu must have a time axis first, shape (T, ...), got shape {mu.shape}")
     spec = "T " + " ".join(f"n{i}" for i in range(mu.ndim - 1))
     mu = s.array("mu", mu, spec)
-    eta = s.array("eta", eta, spec)
+    psi = s.array("psi", psi, spec)
     if h0 is not None:
         h0 = s.array("h0", h0, spec[2:]) if mu.ndim > 1 else _scalar("h0", h0)
-    return mu, eta, h0
+    return mu, psi, h0
 
 
 def _scalar(name, v):
@@ -69,108 +69,106 @@ def _scalar(name, v):
 
 # --8<-- [start:combine]
 def combine(first, second):
-    """(mu1, eta1) o (mu2, eta2) = (mu1 mu2, mu2 eta1 + eta2): first h -> mu1 h + eta1, then mu2 h + eta2 (6.18)."""
-    mu1, eta1 = first
-    mu2, eta2 = second
-    return mu1 * mu2, mu2 * eta1 + eta2
+    """(mu1, psi1) o (mu2, psi2) = (mu1 mu2, mu2 psi1 + psi2): first h -> mu1 h + psi1, then mu2 h + psi2 (6.18)."""
+    mu1, psi1 = first
+    mu2, psi2 = second
+    return mu1 * mu2, mu2 * psi1 + psi2
 # --8<-- [end:combine]
 
 
 # --8<-- [start:loop]
-def _loop(mu, eta, h0):
-    h = np.empty_like(eta)
+def _loop(mu, psi, h0):
+    h = np.empty_like(psi)
     prev = h0
     for t in range(len(mu)):  # index t holds step t + 1
-        prev = h[t] = mu[t] * prev + eta[t]  # h(t) = mu(t) h(t-1) + eta(t)                       (6.16)
+        prev = h[t] = mu[t] * prev + psi[t]  # h(t) = mu(t) h(t-1) + psi(t)                       (6.16)
     return h
 # --8<-- [end:loop]
 
 
-def loop(mu, eta, h0) -> np.ndarray:
-    """The recurrence (6.16), one step after another: ``h[t - 1] = h(t)``, shape of ``eta``."""
-    mu, eta, h0 = _check(mu, eta, h0)
-    return _loop(mu, eta, h0)
+def loop(mu, psi, h0) -> np.ndarray:
+    """The recurrence (6.16), one step after another: ``h[t - 1] = h(t)``, shape of ``psi``."""
+    mu, psi, h0 = _check(mu, psi, h0)
+    return _loop(mu, psi, h0)
 
 
 # --8<-- [start:scan]
-def _scan(mu, eta, h0):
+def _scan(mu, psi, h0):
     """Blelloch's scan of (6.18), vectorised over the nodes of each round; works on object arrays too."""
     T = len(mu)
     n = 1 << (T - 1).bit_length()  # the next power of two >= T
     pad = (n - T,) + mu.shape[1:]
     A = np.concatenate([mu, np.ones(pad, dtype=mu.dtype)])  # padded with the identity map (1, 0)
-    E = np.concatenate([eta, np.zeros(pad, dtype=eta.dtype)])
+    E = np.concatenate([psi, np.zeros(pad, dtype=psi.dtype)])
     d = 1
     while d < n:  # up-sweep: each right child becomes (its left sibling's subtree) o (its own subtree)
-        right = np.arange(2 * d - 1, n, 2 * d)
-        left = right - d
+        right, left = slice(2 * d - 1, n, 2 * d), slice(d - 1, n, 2 * d)  # strided views, no copies
         A[right], E[right] = combine((A[left], E[left]), (A[right], E[right]))
         d *= 2
     A[n - 1], E[n - 1] = 1 + 0 * A[n - 1], 0 * E[n - 1]  # the root gets the identity: nothing comes before
     while d > 1:  # down-sweep: every node ends up holding the combination of all the maps before it
         d //= 2
-        right = np.arange(2 * d - 1, n, 2 * d)
-        left = right - d
+        right, left = slice(2 * d - 1, n, 2 * d), slice(d - 1, n, 2 * d)
         before = A[right].copy(), E[right].copy()  # everything before this subtree
         left_sub = A[left].copy(), E[left].copy()  # the left subtree's combination (from the up-sweep)
         A[left], E[left] = before
         A[right], E[right] = combine(before, left_sub)
     # position t - 1 now holds x(1) o ... o x(t-1), the map from h(0) to h(t-1); then step t itself:
-    return mu * (A[:T] * h0 + E[:T]) + eta  # h(t) = mu(t) h(t-1) + eta(t)
+    return mu * (A[:T] * h0 + E[:T]) + psi  # h(t) = mu(t) h(t-1) + psi(t)
 # --8<-- [end:scan]
 
 
-def scan(mu, eta, h0) -> np.ndarray:
+def scan(mu, psi, h0) -> np.ndarray:
     """The recurrence (6.16) by a parallel prefix scan (Blelloch 1990): the same numbers as :func:`loop`.
 
     Up-sweep and down-sweep over a balanced binary tree on the T maps (padded with the identity (1, 0) to a
     power of two), each round one vectorised :func:`combine` over all the tree's nodes at that depth: about
     2 log2(T) rounds and 2T combinations in all.
     """
-    mu, eta, h0 = _check(mu, eta, h0)
-    return _scan(mu, eta, h0)
+    mu, psi, h0 = _check(mu, psi, h0)
+    return _scan(mu, psi, h0)
 
 
 # --8<-- [start:log_scan]
-def _log_scan(log_mu, eta, h0):
-    """The closed form (6.17) in log space: h(t) = A(t) (h(0) + sum_k eta(k) / A(k)), A(t) = mu(1) ... mu(t).
+def _log_scan(log_mu, psi, h0):
+    """The closed form (6.17) in log space: h(t) = A(t) (h(0) + sum_k psi(k) / A(k)), A(t) = mu(1) ... mu(t).
 
     log A is a cumulative sum and the sum over k a cumulative log-sum-exp (both prefix scans of associative
-    operators); the quotients eta(k) / A(k), which overflow in plain arithmetic, are differences of logs here.
-    Signed eta and h(0) are split into their positive and negative parts, each summed in log space.
+    operators); the quotients psi(k) / A(k), which overflow in plain arithmetic, are differences of logs here.
+    Signed psi and h(0) are split into their positive and negative parts, each summed in log space.
     """
     log_A = np.cumsum(log_mu, axis=0)  # log(mu(1) ... mu(t))                                     (T, ...)
-    h = np.zeros_like(eta)
+    h = np.zeros_like(psi)
     for sign in (1.0, -1.0):
         with np.errstate(divide="ignore"):  # log 0 = -inf: a part that is absent contributes exp(-inf) = 0
             log_h0 = np.log(np.maximum(sign * h0, 0.0))
-            log_eta = np.log(np.maximum(sign * eta, 0.0))
-        terms = np.concatenate([np.broadcast_to(log_h0, eta.shape[1:])[None], log_eta - log_A])  # (T + 1, ...)
-        lse = np.logaddexp.accumulate(terms, axis=0)[1:]  # log(h0 + sum_{k <= t} eta(k) / A(k)), this part
+            log_psi = np.log(np.maximum(sign * psi, 0.0))
+        terms = np.concatenate([np.broadcast_to(log_h0, psi.shape[1:])[None], log_psi - log_A])  # (T + 1, ...)
+        lse = np.logaddexp.accumulate(terms, axis=0)[1:]  # log(h0 + sum_{k <= t} psi(k) / A(k)), this part
         h += sign * np.exp(log_A + lse)
     return h
 # --8<-- [end:log_scan]
 
 
-def log_scan(mu, eta, h0) -> np.ndarray:
+def log_scan(mu, psi, h0) -> np.ndarray:
     """The recurrence (6.16) through its closed form (6.17) in log space (Heinsen 2023); needs mu > 0."""
-    mu, eta, h0 = _check(mu, eta, h0)
+    mu, psi, h0 = _check(mu, psi, h0)
     if not np.all(mu > 0):
         raise ValueError("mu must be > 0 everywhere for log_scan (its logarithm is taken)")
-    return _log_scan(np.log(mu), eta, h0)
+    return _log_scan(np.log(mu), psi, h0)
 
 
-def closed_form_naive(mu, eta, h0) -> np.ndarray:
-    """The closed form (6.17) with a plain cumulative product and quotients eta(k) / A(k).
+def closed_form_naive(mu, psi, h0) -> np.ndarray:
+    """The closed form (6.17) with a plain cumulative product and quotients psi(k) / A(k).
 
     Correct in exact arithmetic and cheap, but A(t) = mu(1) ... mu(t) underflows towards 0 over a long
-    sequence, so eta(k) / A(k) overflows: inf and NaN where :func:`log_scan` is fine. Shown on the page as the
+    sequence, so psi(k) / A(k) overflows: inf and NaN where :func:`log_scan` is fine. Shown on the page as the
     reason for the log space.
     """
-    mu, eta, h0 = _check(mu, eta, h0)
+    mu, psi, h0 = _check(mu, psi, h0)
     A = np.cumprod(mu, axis=0)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        return A * (h0 + np.cumsum(eta / A, axis=0))
+        return A * (h0 + np.cumsum(psi / A, axis=0))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -186,7 +184,7 @@ def _reverse(mu, dh_out, method="scan"):
 
 
 def _grads(mu, h0, h, dh_out, method="scan"):
-    """dL/dmu(t) = dL/dh(t) h(t-1), dL/deta(t) = dL/dh(t), dL/dh(0) = mu(1) dL/dh(1)   (6.21)."""
+    """dL/dmu(t) = dL/dh(t) h(t-1), dL/dpsi(t) = dL/dh(t), dL/dh(0) = mu(1) dL/dh(1)   (6.21)."""
     dh = _reverse(mu, dh_out, method)  # the total dL/dh(t)
     h_prev = np.concatenate([np.broadcast_to(h0, h.shape[1:])[None], h[:-1]])  # h(t-1) at index t - 1
     return dh * h_prev, dh, mu[0] * dh[0]
@@ -203,8 +201,8 @@ def reverse_scan(mu, dh_out, method: str = "scan") -> np.ndarray:
 
 
 def grads(mu, h0, h, dh_out, method: str = "scan"):
-    """``(dmu, deta, dh0)`` for a loss whose gradient at h(t) from outside the recurrence is ``dh_out[t - 1]``
-    (6.21). ``h`` must be the forward result for ``mu``, ``eta`` (any method) and ``h0``.
+    """``(dmu, dpsi, dh0)`` for a loss whose gradient at h(t) from outside the recurrence is ``dh_out[t - 1]``
+    (6.21). ``h`` must be the forward result for ``mu``, ``psi`` (any method) and ``h0``.
     """
     mu, dh_out, h0 = _check(mu, dh_out, h0)
     _, h, _ = _check(mu, h)
@@ -257,19 +255,19 @@ def _mingru_forward(p, x, h0, method):
     h_tilde = (x.reshape(T * B, D) @ p["U_h"].T + p["b_h"]).reshape(T, B, -1)  # all T steps in one product
     with np.errstate(over="ignore"):
         zeta = 1.0 / (1.0 + np.exp(-a_zeta))  # (T, B, H)
-    mu, eta = 1.0 - zeta, zeta * h_tilde  # (6.19)
+    mu, psi = 1.0 - zeta, zeta * h_tilde  # (6.19)
     if method == "log":  # log mu = log(1 - sigma(a)) = -softplus(a), exact even where 1 - zeta rounds to 0
-        h = _log_scan(-np.logaddexp(0.0, a_zeta), eta, h0)
+        h = _log_scan(-np.logaddexp(0.0, a_zeta), psi, h0)
     else:
-        h = (_scan if method == "scan" else _loop)(mu, eta, h0)
+        h = (_scan if method == "scan" else _loop)(mu, psi, h0)
     return zeta, h_tilde, mu, h
 
 
 def _mingru_backward(p, x, h0, zeta, h_tilde, mu, h, dh_out):
     T, B, D = x.shape
-    dmu, deta, dh0 = _grads(mu, h0, h, dh_out)  # the reverse scan (6.20)-(6.21)
-    da_zeta = (deta * h_tilde - dmu) * sigmoid_grad_from_output(zeta)  # mu = 1 - zeta, eta = zeta h_tilde
-    da_h = deta * zeta  # h_tilde is linear: its delta is dL/dh_tilde = dL/deta * zeta
+    dmu, dpsi, dh0 = _grads(mu, h0, h, dh_out)  # the reverse scan (6.20)-(6.21)
+    da_zeta = (dpsi * h_tilde - dmu) * sigmoid_grad_from_output(zeta)  # mu = 1 - zeta, psi = zeta h_tilde
+    da_h = dpsi * zeta  # h_tilde is linear: its delta is dL/dh_tilde = dL/dpsi * zeta
     xf = x.reshape(T * B, D)
     return {"U_zeta": da_zeta.reshape(T * B, -1).T @ xf, "b_zeta": da_zeta.sum(axis=(0, 1)),
             "U_h": da_h.reshape(T * B, -1).T @ xf, "b_h": da_h.sum(axis=(0, 1)), "h0": dh0}
@@ -291,7 +289,7 @@ def mingru_loss(params: dict, x, y, h0, *, method: str = "scan") -> float:
 
 def mingru_loss_and_grads(params: dict, x, y, h0, *, method: str = "scan") -> tuple[float, dict]:
     """The summed loss and every gradient (keys :data:`MINGRU_GRAD_KEYS`); the backward pass is the reverse
-    scan (6.20)-(6.21) followed by the chain rule through mu = 1 - zeta and eta = zeta h_tilde."""
+    scan (6.20)-(6.21) followed by the chain rule through mu = 1 - zeta and psi = zeta h_tilde."""
     p, x, h0, y = _mingru_validate(params, x, h0, y, method)
     zeta, h_tilde, mu, h = _mingru_forward(p, x, h0, method)
     L, do = readout.forward(p["V"], p["c"], h, y)
