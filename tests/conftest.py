@@ -108,10 +108,16 @@ def wait_for_math(page, timeout_ms: int = 60_000) -> None:
 # result[(path, viewport, scheme)][NAME]; it also records, per load, the problems seen on the wire and in the
 # console under "wire". Test files then assert on the survey instead of loading pages again, so the whole suite
 # loads each page four times, not four times per test.
+#
+# A probe may begin with directive comments that the survey honours:
+#   // @requires node_modules/x/x.min.js   inject that script (a path from the repository root) before probing
+#   // @narrower                           at the narrowest viewport, also run the probe after narrowing the viewport to
+#                                          NARROWEST (no reload: the layout is CSS), recorded as NAME@360
 
 PROBES = ROOT / "tests" / "probes"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 SCHEMES = ("light", "dark")
+NARROWEST = {"width": 360, "height": 780}
 
 OPEN_EVERY_DETAILS = """() => {
   for (const d of document.querySelectorAll("details")) d.open = true;
@@ -119,8 +125,19 @@ OPEN_EVERY_DETAILS = """() => {
 }"""
 
 
-def _probes() -> dict[str, str]:
-    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(PROBES.glob("*.js"))}
+def _probes() -> dict[str, dict]:
+    """{name: {"source": js, "requires": [script paths], "narrower": bool}} for every tests/probes/*.js."""
+    probes = {}
+    for path in sorted(PROBES.glob("*.js")):
+        source = path.read_text(encoding="utf-8")
+        directives = [line[4:].split() for line in source.splitlines() if line.startswith("// @")]
+        requires = [ROOT / d[1] for d in directives if d[0] == "requires"]
+        for script in requires:
+            if not script.is_file():
+                pytest.fail(f"probe {path.name} requires {script.relative_to(ROOT)}: run `npm ci` in {ROOT}")
+        probes[path.stem] = {"source": source, "requires": requires,
+                             "narrower": any(d[0] == "narrower" for d in directives)}
+    return probes
 
 
 @pytest.fixture(scope="session")
@@ -129,18 +146,22 @@ def survey(built_site, site_server, browser):
     site_dir, _ = built_site
     local = urllib.parse.urlsplit(site_server).netloc
     probes = _probes()
+    scripts = list(dict.fromkeys(script for probe in probes.values() for script in probe["requires"]))
+    narrowest = min(VIEWPORTS.values(), key=lambda v: v["width"])
     result: dict[tuple[str, str, str], dict] = {}
     for viewport_name, viewport in VIEWPORTS.items():
         for scheme in SCHEMES:
             context = browser.new_context(viewport=viewport, color_scheme=scheme)
             wire: list[str] = []
+            aborted: set[str] = set()
 
-            def on_route(route, request, wire=wire):
+            def on_route(route, request, wire=wire, aborted=aborted):
                 host = urllib.parse.urlsplit(request.url).netloc
                 if request.url.startswith(("data:", "blob:")) or host == local:
                     route.continue_()
                 else:
                     wire.append(f"request to a third-party host: {request.url}")
+                    aborted.add(request.url)
                     route.abort()
 
             context.route("**/*", on_route)
@@ -149,16 +170,28 @@ def survey(built_site, site_server, browser):
             page.on("console", lambda m, wire=wire: wire.append(f"console {m.type}: {m.text}")
                     if m.type in ("error", "warning") else None)
             page.on("pageerror", lambda e, wire=wire: wire.append(f"page error: {e}"))
+            page.on("requestfailed", lambda r, wire=wire, aborted=aborted: None if r.url in aborted
+                    else wire.append(f"failed request: {r.url} ({r.failure})"))
             for url in sitemap_pages(site_dir, site_server):
                 path = urllib.parse.urlsplit(url).path
                 wire.clear()
                 page.goto(url, wait_until="load")
                 try:
                     wait_for_math(page)
-                except Exception:
-                    wire.append("math was not typeset within the time limit")
+                except Exception as e:  # a timeout, or formulas left untypeset
+                    wire.append(f"math not shown: {e}")
                 page.evaluate(OPEN_EVERY_DETAILS)
-                entry = {name: page.evaluate(source) for name, source in probes.items()}
+                for script in scripts:
+                    page.add_script_tag(path=script)
+                entry = {name: page.evaluate(probe["source"]) for name, probe in probes.items()}
+                if viewport is narrowest and any(probe["narrower"] for probe in probes.values()):
+                    page.set_viewport_size(NARROWEST)
+                    page.evaluate(OPEN_EVERY_DETAILS)  # two frames: the layout settles at the new width
+                    for name, probe in probes.items():
+                        if probe["narrower"]:
+                            entry[f"{name}@{NARROWEST['width']}"] = page.evaluate(probe["source"])
+                    page.set_viewport_size(viewport)
+                page.wait_for_load_state("networkidle")  # late requests (search index, sitemap) are seen too
                 entry["wire"] = list(wire)
                 result[(path, viewport_name, scheme)] = entry
             context.close()
