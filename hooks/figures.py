@@ -223,6 +223,21 @@ def inline_diagrams(html: str, docs_dir: pathlib.Path, where: str) -> str:
     return _IMG.sub(img, html)
 
 
+_IMAGE_PARAGRAPH = re.compile(r"<p>((?:\s*<img\b[^>]*>\s*)+)</p>")
+
+
+def _media_boxes(body: str) -> str:
+    """Make each paragraph of images at the top level of a figure its media box (see ``_MEDIA``)."""
+
+    def box(m: re.Match) -> str:
+        before = body[: m.start()]
+        if before.count("<div") != before.count("</div"):
+            return m.group(0)  # inside a widget's own markup: leave it alone
+        return f'<p class="fig-media" tabindex="0">{m.group(1)}</p>'
+
+    return _IMAGE_PARAGRAPH.sub(box, body)
+
+
 def number_figures(html: str, where: str, url: str = "", numbers_by_url: dict | None = None) -> str:
     """Number the figures of one rendered page and resolve its figure references (see the module docstring).
 
@@ -233,7 +248,7 @@ def number_figures(html: str, where: str, url: str = "", numbers_by_url: dict | 
     count = [0]
 
     def figure(m: re.Match) -> str:
-        attrs, body = m.group(1), m.group(2)
+        attrs, body = m.group(1), _media_boxes(m.group(2))
         count[0] += 1
         n = count[0]
         id_match = _ID.search(attrs)

@@ -36,6 +36,7 @@ def test_figures_are_numbered_in_order_and_captions_prefixed(caplog):
     assert not caplog.records
     assert '<figcaption><span class="fig-number">Figure 1.</span> First.</figcaption>' in out
     assert '<p><span class="fig-number">Figure 2.</span> Second, with a paragraph.</p>' in out
+    assert '<p class="fig-media" tabindex="0"><img alt="a" src="a.svg"></p>' in out  # scrolls on a phone
 
 
 def test_references_get_the_number_and_keep_their_case():

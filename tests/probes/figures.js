@@ -56,7 +56,7 @@ async () => {
       const scale = shown.width / parseFloat(vb[1]);
       // Matplotlib draws each text as glyph paths: <g id="text_N"> <!-- label --> <g transform="... scale(s -s)">,
       // at font size 100 s in the SVG's units. Plain SVG text carries a font-size.
-      const re = /<g id="text_\d+">\s*<!-- ((?:(?!-->)[\s\S])*) -->\s*(?:<g style="[^"]*">\s*)?<g transform="[^"]*?scale\(([\d.]+) -[\d.]+\)"/g;
+      const re = /<g id="text_\d+">\s*<!-- ((?:(?!-->)[\s\S])*) -->\s*(?:<g style="[^"]*">\s*)?<g\b[^>]*?\btransform="[^"]*?scale\(([\d.]+) -[\d.]+\)"/g;
       for (const m of text.matchAll(re)) out.texts.push({ text: m[1].slice(0, 40), px: 100 * parseFloat(m[2]) * scale });
       for (const m of text.matchAll(/<text\b[^>]*font-size="([\d.]+)"[^>]*>([^<]*)/g)) {
         out.texts.push({ text: m[2].slice(0, 40), px: parseFloat(m[1]) * scale });
