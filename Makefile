@@ -9,13 +9,14 @@ BIN    := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: serve build test bench clean distclean help
+.PHONY: serve build test bench bench-site clean distclean help
 
 help:
 	@echo "make serve  - build and serve the site on http://127.0.0.1:8000"
 	@echo "make test   - run the whole test suite"
 	@echo "make build  - build the site into site/ with --strict"
 	@echo "make bench  - NumPy vs PyTorch CPU autograd timings (installs torch into .venv)"
+	@echo "make bench-site - cold/warm build, per-derivation time, per-page weight and time to math (Chromium)"
 	@echo "make clean  - remove build products and caches"
 
 # The virtual environment is rebuilt when pyproject.toml changes.
@@ -42,6 +43,11 @@ test: $(BIN)/.installed node_modules/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet "torch==2.13.0"
 	$(BIN)/python -m bench
+
+# Speed of the site (not a test): cold and warm strict build, each derivation, and per page the bytes of a cold
+# first load (raw and gzip) and the time until the math is visible. Clears .cache/ for the cold build.
+bench-site: $(BIN)/.installed node_modules/.installed
+	$(BIN)/python -m bench.site
 
 clean:
 	rm -rf site .cache .pytest_cache

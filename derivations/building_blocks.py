@@ -95,17 +95,17 @@ show(r"\frac{\partial\, \mathrm{softmax}(o)}{\partial o}\Big|_{K=3} - \left(\ope
 # %% [markdown]
 # ## Shifting the logits changes nothing
 #
-# $\mathrm{softmax}(o_1 - \mu, \dots, o_K - \mu) = \mathrm{softmax}(o)$ for any number $\mu$. The code subtracts
-# $\mu = \max_k o_k$ before exponentiating, so that no $e^{o_k}$ overflows; this identity is what makes the
+# $\mathrm{softmax}(o_1 - \psi, \dots, o_K - \psi) = \mathrm{softmax}(o)$ for any number $\psi$. The code subtracts
+# $\psi = \max_k o_k$ before exponentiating, so that no $e^{o_k}$ overflows; this identity is what makes the
 # shift legal.
 
 # %%
-mu = sp.Symbol("mu", real=True)
+psi = sp.Symbol("psi", real=True)
 o = blocks.logits(4)
-shifted = blocks.softmax(o - mu * sp.ones(4, 1))
+shifted = blocks.softmax(o - psi * sp.ones(4, 1))
 assert (shifted - blocks.softmax(o)).applyfunc(sp.simplify) == sp.zeros(4, 1), "softmax shift invariance"
-show(r"\mathrm{softmax}(o_1 - \mu, \dots, o_4 - \mu) - \mathrm{softmax}(o)", (shifted - blocks.softmax(o)).applyfunc(sp.simplify),
-     text="softmax(o - mu) - softmax(o)")
+show(r"\mathrm{softmax}(o_1 - \psi, \dots, o_4 - \psi) - \mathrm{softmax}(o)", (shifted - blocks.softmax(o)).applyfunc(sp.simplify),
+     text="softmax(o - psi) - softmax(o)")
 
 # %% [markdown]
 # ## The fast function classes use exactly these rules
@@ -130,7 +130,7 @@ for cls, truth in [(Tanh, sp.tanh(a)), (Sigmoid, blocks.sigma(a)), (Exp, sp.exp(
 # | $\tanh'(a) = 1 - \tanh^2(a)$ | every hidden state of the RNN and the LSTM | `functional.tanh_grad_from_output` |
 # | $\sigma'(a) = \sigma(a)(1-\sigma(a))$, at most $1/4$ | the LSTM gates; the bound of Part 4 | `functional.sigmoid_grad_from_output` |
 # | $\partial L/\partial o = \hat y - \mathbf 1_y$ | the output layer of every model | `functional.softmax_cross_entropy` |
-# | $\mathrm{softmax}(o_1 - \mu, \dots, o_K - \mu) = \mathrm{softmax}(o)$ | the stable softmax | `functional.log_softmax` |
+# | $\mathrm{softmax}(o_1 - \psi, \dots, o_K - \psi) = \mathrm{softmax}(o)$ | the stable softmax | `functional.log_softmax` |
 
 # %%
 print("building_blocks: every identity asserted above holds.")

@@ -46,6 +46,7 @@
 # `tests/test_gru.py`.
 
 # %%
+import textwrap
 import time
 
 import sympy as sp
@@ -95,14 +96,15 @@ show(r"h_1^{(t)}", c0.h[0].xreplace(short), text="h_1(t), update='keep' (nodes a
 # the reset gate). With $\sigma' = \sigma (1-\sigma)$, $\tanh' = 1 - \tanh^2$ and $\pm$ for keep / write:
 #
 # $$\begin{aligned}
-# \frac{\partial h^{(t)}}{\partial h^{(t-1)}} &= \operatorname{diag}\big(\mu^{(t)}\big)
-#   \pm \operatorname{diag}\big((h^{(t-1)} - \tilde h^{(t)}) \odot \zeta^{(t)} \odot (1 - \zeta^{(t)})\big) W_\zeta\\
+# \frac{\partial h^{(t)}}{\partial h^{(t-1)}} &= \operatorname{diag}\big(\mu^{(t)}\big)\\
+# &\quad \pm \operatorname{diag}\big((h^{(t-1)} - \tilde h^{(t)}) \odot \zeta^{(t)} \odot (1 - \zeta^{(t)})\big) W_\zeta\\
 # &\quad + \operatorname{diag}\big((1 - \mu^{(t)}) \odot (1 - \tilde h^{(t)} \odot \tilde h^{(t)})\big)
 #   \frac{\partial a_h^{(t)}}{\partial h^{(t-1)}},\\
 # \frac{\partial a_h^{(t)}}{\partial h^{(t-1)}} &= W_h \operatorname{diag}\big(\rho^{(t)}\big)
-#   + W_h \operatorname{diag}\big(h^{(t-1)} \odot \rho^{(t)} \odot (1 - \rho^{(t)})\big) W_\rho \quad \text{(6.3)},\\
+#   + W_h \operatorname{diag}\big(h^{(t-1)} \odot \rho^{(t)} \odot (1 - \rho^{(t)})\big) W_\rho\\
+# &\qquad \text{(this for (6.3); for (6.3'):)}\\
 # \frac{\partial a_h^{(t)}}{\partial h^{(t-1)}} &= \operatorname{diag}\big(\rho^{(t)}\big) W_h
-#   + \operatorname{diag}\big(W_h h^{(t-1)} \odot \rho^{(t)} \odot (1 - \rho^{(t)})\big) W_\rho \quad \text{(6.3')} .
+#   + \operatorname{diag}\big(W_h h^{(t-1)} \odot \rho^{(t)} \odot (1 - \rho^{(t)})\big) W_\rho .
 # \end{aligned} \tag{6.14}$$
 #
 # The first term is the GRU's analogue of the LSTM's constant error carousel: with the gates held fixed,
@@ -120,7 +122,7 @@ for conv, c in cells.items():
     W0 = {k: sp.zeros(H, H) for k in ("W_zeta", "W_rho", "W_h")}  # cut the weights: the direct path is left
     direct = J.xreplace({s: 0 for k in W0 for s in P[k]})
     assert direct == diag(c.mu.xreplace({s: 0 for k in W0 for s in P[k]})), f"(6.15) {conv}"
-print("(6.14) dh(t)/dh(t-1) and (6.15) its direct path diag(mu(t)): proven for all four conventions")
+print("(6.14) dh(t)/dh(t-1) and (6.15) its direct path diag(mu(t)):\n  proven for all four conventions")
 
 # %% [markdown]
 # ## 2. One backward step
@@ -132,14 +134,17 @@ print("(6.14) dh(t)/dh(t-1) and (6.15) its direct path diag(mu(t)): proven for a
 # $$\begin{aligned}
 # \delta_\zeta &= \pm\, \frac{\partial L}{\partial h^{(t)}} \odot \big(h^{(t-1)} - \tilde h^{(t)}\big) \odot \zeta^{(t)} \odot \big(1 - \zeta^{(t)}\big) && (6.8)\\
 # \delta_h &= \frac{\partial L}{\partial h^{(t)}} \odot \big(1 - \mu^{(t)}\big) \odot \big(1 - \tilde h^{(t)} \odot \tilde h^{(t)}\big) && (6.9)\\
-# \delta_\rho &= \big(W_h^\top \delta_h\big) \odot h^{(t-1)} \odot \rho^{(t)} \odot \big(1 - \rho^{(t)}\big) \quad\text{or}\quad
-#   \delta_h \odot \big(W_h h^{(t-1)}\big) \odot \rho^{(t)} \odot \big(1 - \rho^{(t)}\big) && (6.10)
+# \delta_\rho &= \big(W_h^\top \delta_h\big) \odot h^{(t-1)} \odot \rho^{(t)} \odot \big(1 - \rho^{(t)}\big) \quad\text{or}\\
+# &\phantom{=}\;\; \delta_h \odot \big(W_h h^{(t-1)}\big) \odot \rho^{(t)} \odot \big(1 - \rho^{(t)}\big) && (6.10)
 # \end{aligned}$$
 #
 # and step $t$ sends to $h^{(t-1)}$
 #
-# $$\mu^{(t)} \odot \frac{\partial L}{\partial h^{(t)}} + W_\zeta^\top \delta_\zeta + W_\rho^\top \delta_\rho
-#   + \rho^{(t)} \odot \big(W_h^\top \delta_h\big) \quad\text{or}\quad \dots + W_h^\top \big(\rho^{(t)} \odot \delta_h\big) . \tag{6.11}$$
+# $$\begin{aligned}
+#   &\mu^{(t)} \odot \frac{\partial L}{\partial h^{(t)}} + W_\zeta^\top \delta_\zeta + W_\rho^\top \delta_\rho
+#   + \rho^{(t)} \odot \big(W_h^\top \delta_h\big)\\
+#   &\quad\text{or}\quad \dots + W_h^\top \big(\rho^{(t)} \odot \delta_h\big) .
+#   \end{aligned} \tag{6.11}$$
 #
 # This step's copies of the weights get $\delta_\ast x^{(t)\top}$, $\delta_\zeta h^{(t-1)\top}$,
 # $\delta_\rho h^{(t-1)\top}$, and for $W_h$ either $\delta_h (\rho^{(t)} \odot h^{(t-1)})^\top$ or
@@ -182,8 +187,8 @@ brute = sg.brute_force(net, method="memo")
 recursion = sg.bptt(net)
 entries = sum(sg.exact_agreement(recursion.grads[n], brute[n], net.inputs, points=1) for n in sg.GRAD_KEYS)
 assert entries == 35, entries
-print(f"(6.6)-(6.13) BPTT == brute force for all {entries} entries of {', '.join(sg.GRAD_KEYS)} "
-      f"(exact, a random rational point; {time.process_time() - t0:.2f} s CPU)")
+print(f"(6.6)-(6.13) BPTT == brute force for all {entries} entries\n  (exact, a random rational point; "
+      f"{time.process_time() - t0:.2f} s CPU) of\n  " + textwrap.fill(", ".join(sg.GRAD_KEYS), 76, subsequent_indent="  "))
 
 # %% [markdown]
 # ### 3a. The check can fail
@@ -216,15 +221,15 @@ for mistake in ("reset after", "direct 1 - mu"):
     try:
         sg.exact_agreement(dW_rho_with(mistake), brute["W_rho"], net.inputs)
     except AssertionError:
-        print(f"mistake '{mistake}' is caught: its dL/dW_rho differs from brute force")
+        print(f"mistake '{mistake}' is caught:\n  its dL/dW_rho differs from brute force")
     else:
         raise AssertionError(f"the mistake '{mistake}' was not caught")
 
 # %% [markdown]
 # ## 4. Independently: forward mode (RTRL), PyTorch's convention
 #
-# Real-time recurrent learning carries $M^{(t)} = \partial h^{(t)} / \partial(\theta, h^{(0)})$ forward,
-# $M^{(t)} = J^{(t)} M^{(t-1)} + [\partial h^{(t)}/\partial\theta|_{\text{step } t} \;\; 0]$, with both local
+# Real-time recurrent learning carries $R^{(t)} = \partial h^{(t)} / \partial(\theta, h^{(0)})$ forward,
+# $R^{(t)} = J^{(t)} R^{(t-1)} + [\partial h^{(t)}/\partial\theta|_{\text{step } t} \;\; 0]$, with both local
 # Jacobians from `sympy.diff` of one generic step; no backward recursion anywhere. Here for `update="keep"`,
 # `reset="after"` (what `torch.nn.GRU` computes) at $(D, H, K) = (2, 3, 4)$, $T = 3$: 73 entries.
 
@@ -235,7 +240,7 @@ fwd = sg.rtrl(net4)
 rec4 = sg.bptt(net4)
 entries = sum(sg.exact_agreement(rec4.grads[n], fwd[n], net4.inputs, points=1) for n in sg.GRAD_KEYS)
 assert entries == 73, entries
-print(f"BPTT == forward mode (RTRL) for all {entries} entries at (D, H, K, T) = (2, 3, 4, 3), reset='after' "
+print(f"BPTT == forward mode (RTRL) for all {entries} entries\n  at (D, H, K, T) = (2, 3, 4, 3), reset='after'\n  "
       f"(exact, 1 random rational point; {time.process_time() - t0:.2f} s CPU)")
 
 # %% [markdown]
@@ -265,7 +270,7 @@ print("dh(3)/dh(0) with the weights cut = diag(mu(3) . mu(2) . mu(1)): proven")
 #
 # whose coefficients are known for all $t$ before the recurrence runs. Per unit (the map is elementwise):
 #
-# $$h^{(t)} = \Big(\prod_{j=1}^{t} \mu^{(j)}\Big) h^{(0)} + \sum_{k=1}^{t} \Big(\prod_{j=k+1}^{t} \mu^{(j)}\Big) \eta^{(k)} \tag{6.17}$$
+# $$h^{(t)} = \Big(\prod_{t'=1}^{t} \mu^{(t')}\Big) h^{(0)} + \sum_{u=1}^{t} \Big(\prod_{t'=u+1}^{t} \mu^{(t')}\Big) \eta^{(u)} \tag{6.17}$$
 #
 # and the composition of two steps (first, then second) is again such a map,
 #
@@ -294,7 +299,7 @@ for method in ("loop", "scan"):
         m_, e_, h_ = ss.symbols(T_)
         got, want = ss.run(method, m_, e_, h_), ss.closed_form(m_, e_, h_)
         assert all(sp.expand(a - b) == 0 for a, b in zip(got, want)), f"{method}, T = {T_}"
-print("(6.17) closed form, (6.18) associativity, and the NumPy loop and Blelloch scan on symbols "
+print("(6.17) closed form, (6.18) associativity,\n  and the NumPy loop and Blelloch scan on symbols\n  "
       "(T = 3, 5, 8) == (6.17): proven")
 
 # %% [markdown]
@@ -306,14 +311,16 @@ print("(6.17) closed form, (6.18) associativity, and the NumPy loop and Blelloch
 # $$\frac{\partial L}{\partial h^{(t)}} = V^\top \frac{\partial L}{\partial o^{(t)}} + \mu^{(t+1)} \odot \frac{\partial L}{\partial h^{(t+1)}},
 #   \qquad \frac{\partial L}{\partial h^{(T)}} = V^\top \frac{\partial L}{\partial o^{(T)}}, \tag{6.20}$$
 #
-# $$\frac{\partial L}{\partial \mu^{(t)}} = \frac{\partial L}{\partial h^{(t)}} \odot h^{(t-1)}, \qquad
-#   \frac{\partial L}{\partial \eta^{(t)}} = \frac{\partial L}{\partial h^{(t)}}, \qquad
-#   \frac{\partial L}{\partial h^{(0)}} = \mu^{(1)} \odot \frac{\partial L}{\partial h^{(1)}} . \tag{6.21}$$
+# $$\begin{aligned}
+#   \frac{\partial L}{\partial \mu^{(t)}} &= \frac{\partial L}{\partial h^{(t)}} \odot h^{(t-1)}, \qquad
+#   \frac{\partial L}{\partial \eta^{(t)}} = \frac{\partial L}{\partial h^{(t)}},\\
+#   \frac{\partial L}{\partial h^{(0)}} &= \mu^{(1)} \odot \frac{\partial L}{\partial h^{(1)}} .
+#   \end{aligned} \tag{6.21}$$
 #
 # (6.20) is a linear recurrence of the form (6.16) in reversed time, so the same scan computes it
-# (`scan._reverse`). Below the free symbols $d_t$ stand for $V^\top \partial L/\partial o^{(t)}$ and
-# $\ell = \sum_t d_t h^{(t)}$. And by (6.17) the Jacobian over a lag is the product of the one-step
-# coefficients, $\partial h^{(t)}/\partial h^{(k)} = \prod_{j=k+1}^{t} \mu^{(j)}$: Part 4's product of
+# (`scan._reverse`). Below the free symbols $\bar h^{(t)}$ stand for $V^\top \partial L/\partial o^{(t)}$ and
+# $\ell = \sum_t \bar h^{(t)\top} h^{(t)}$. And by (6.17) the Jacobian over a lag is the product of the one-step
+# coefficients, $\partial h^{(t)}/\partial h^{(u)} = \prod_{t'=u+1}^{t} \mu^{(t')}$: Part 4's product of
 # Jacobians, here of numbers in $(0, 1)$ that the input alone decides.
 
 # %%
@@ -329,7 +336,7 @@ hk = sp.Symbol("h_k")
 for k in range(T):
     from_k = ss.closed_form(mu[k:], eta[k:], hk)[-1]  # h(T) as a function of h(k)
     assert sp.expand(sp.diff(from_k, hk) - sp.Mul(*mu[k:])) == 0, f"dh(T)/dh({k})"
-print(f"(6.20)-(6.21) the reverse scan == sympy.diff, and dh({T})/dh(k) = mu(k+1) ... mu({T}) for every k: proven")
+print(f"(6.20)-(6.21) the reverse scan == sympy.diff,\n  and dh({T})/dh(u) = mu(u+1) ... mu({T}) for every u: proven")
 
 # %% [markdown]
 # ## Summary

@@ -255,8 +255,8 @@ print("gamma: max tanh' = 1, max sigma' = 1/4")
 #
 # We show $\lVert \operatorname{diag}(d)\, W \rVert_2 \le \gamma\, \lambda_1$.
 #
-# The spectral norm $\lVert A \rVert_2 = \max_{v \ne 0} \lVert A v\rVert / \lVert v \rVert$ is the largest
-# factor by which $A$ can stretch a vector; for $W$ it is $\lambda_1$, the largest singular value. Write
+# The spectral norm $\lVert M \rVert_2 = \max_{v \ne 0} \lVert M v\rVert / \lVert v \rVert$ is the largest
+# factor by which $M$ can stretch a vector; for $W$ it is $\lambda_1$, the largest singular value. Write
 # $d = \phi'(a^{(t)})$, so the step Jacobian is $\operatorname{diag}(d)\,W$ with $|d_i| \le \gamma$. For any $v$,
 # with $\xi = Wv$:
 #
@@ -327,8 +327,8 @@ print("(c) lambda_1^2 I - W^T W is positive semidefinite (2 x 2, symbolic)")
 #
 # From one step to $t - u$ steps: $(\gamma\lambda_1)^{t-u}$.
 #
-# For any matrices, $\lVert A M v \rVert \le \lVert A \rVert_2 \lVert M v \rVert \le \lVert A \rVert_2 \lVert M \rVert_2 \lVert v \rVert$
-# (apply the definition of the norm twice), so $\lVert AM \rVert_2 \le \lVert A \rVert_2 \lVert M \rVert_2$.
+# For any matrices, $\lVert M M' v \rVert \le \lVert M \rVert_2 \lVert M' v \rVert \le \lVert M \rVert_2 \lVert M' \rVert_2 \lVert v \rVert$
+# (apply the definition of the norm twice), so $\lVert M M' \rVert_2 \le \lVert M \rVert_2 \lVert M' \rVert_2$.
 # Applied to the $t-u$ factors of (4.2), each bounded by (4.4):
 #
 # $$\left\lVert \frac{\partial h^{(t)}}{\partial h^{(u)}} \right\rVert_2 \le \prod_{t'=u+1}^{t} \left\lVert \operatorname{diag}\big(\phi'(a^{(t')})\big) W \right\rVert_2 \le (\gamma\,\lambda_1)^{t-u} . \tag{4.5}$$

@@ -18,14 +18,29 @@ nobody ever writes a figure number by hand.
 
 Cross-page references need the numbers of pages not rendered yet, so the numbers are first read from every
 page's Markdown source (``on_files``); the rendered page is then checked against that reading.
+
+The hook also shows figures in both colour schemes:
+
+* **Computed figures** (``gentle_rnn.figures``) are rendered at build time, light and dark, into
+  ``figures/<name>`` and ``figures/<name>-dark.svg`` (cached in ``.cache/figures`` on a hash of ``src/``). A page
+  links the light one, ``![...](figures/part-4/decay.svg)``; the hook shows both with Material's
+  ``#only-light`` / ``#only-dark``.
+* **Hand-drawn diagrams** (``docs/assets/diagrams/*.svg``, linked as images) are inlined into the page, so that
+  their colours can follow the scheme: every colour literal becomes a CSS variable with the light colour as its
+  fallback, the dark values are computed by ``gentle_rnn.figures.dark_colour`` (the same rule as the plots),
+  and the diagram's own ``<style>`` rules are scoped to its id.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html as html_lib
 import logging
+import pathlib
 import posixpath
 import re
+
+from mkdocs.structure.files import File
 
 log = logging.getLogger("mkdocs.hooks.figures")
 
@@ -48,12 +63,164 @@ def source_numbers(markdown: str) -> dict[str, int]:
     return numbers
 
 
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache" / "figures"
+DIAGRAMS = "assets/diagrams/"
+
+
 def on_files(files, config):
     _NUMBERS.clear()
     for file in files.documentation_pages():
         if file.src_uri.endswith(".md"):
             _NUMBERS[file.url] = source_numbers(file.content_string)
+    from gentle_rnn.figures import dark_name
+
+    _COMPUTED.clear()
+    for name, (light, dark) in _computed_figures().items():
+        _COMPUTED[name] = dark_name(name)
+        files.append(File.generated(config, f"figures/{name}", content=light))
+        files.append(File.generated(config, f"figures/{_COMPUTED[name]}", content=dark))
     return files
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# computed figures, light and dark
+
+#: {figure name: name of its dark render}, for the figures of gentle_rnn.figures.
+_COMPUTED: dict[str, str] = {}
+
+
+def _computed_figures() -> dict[str, tuple[bytes, bytes]]:
+    """Every registered figure as (light SVG, dark SVG), rendered or read from the cache."""
+    from gentle_rnn import figures
+
+    h = hashlib.sha256()
+    for path in sorted(p for p in (ROOT / "src").rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    cache = CACHE / h.hexdigest()[:16]
+    out = {}
+    for name in figures.light_figures():
+        light, dark = cache / name, cache / figures.dark_name(name)
+        if not (light.is_file() and dark.is_file()):
+            renders = figures.render_schemes(name)
+            light.parent.mkdir(parents=True, exist_ok=True)
+            light.write_bytes(renders["light"])
+            dark.write_bytes(renders["dark"])
+        out[name] = (light.read_bytes(), dark.read_bytes())
+    return out
+
+
+_IMG = re.compile(r"<img\b[^>]*>")
+#: The box a figure's picture sits in: on a phone the picture keeps a legible width and scrolls inside it.
+_MEDIA = '<span class="fig-media" tabindex="0">{}</span>'
+_SRC = re.compile(r"\bsrc=\"([^\"]*)\"")
+
+
+def show_both_schemes(html: str, computed: dict[str, str]) -> str:
+    """Replace every ``<img src=".../figures/NAME">`` of a computed figure by its light and dark renders."""
+
+    def img(m: re.Match) -> str:
+        tag = m.group(0)
+        src = _SRC.search(tag)
+        if src is None or "#" in src.group(1):
+            return tag
+        for name, dark in computed.items():
+            if src.group(1).endswith("figures/" + name):
+                base = src.group(1)[: -len(name)]
+                light_tag = tag.replace(src.group(0), f'src="{base}{name}#only-light"')
+                dark_tag = tag.replace(src.group(0), f'src="{base}{dark}#only-dark"')
+                return _MEDIA.format(light_tag + dark_tag)
+        return tag
+
+    return _IMG.sub(img, html)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# hand-drawn diagrams, inlined
+
+_HEX = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
+_COLOUR_ATTR = re.compile(r"\b(fill|stroke|stop-color|color)=\"(#[0-9a-fA-F]{3,6})\"")
+_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_DECL_COLOUR = re.compile(r"\b(fill|stroke|stop-color|color)\s*:\s*(#[0-9a-fA-F]{3,6})\b")
+
+
+def _hex6(colour: str) -> str:
+    c = colour.lstrip("#").lower()
+    return "".join(ch * 2 for ch in c) if len(c) == 3 else c
+
+
+def _variable(prop: str, colour: str, dark: dict[str, str]) -> str:
+    """``var(--dg-ROLE-HEX, #HEX)`` for one colour of a diagram, recording its dark value in ``dark``."""
+    from gentle_rnn.figures import dark_colour
+    from matplotlib.colors import to_hex
+
+    role = "ink" if prop != "fill" else "fill"
+    name = f"--dg-{role}-{_hex6(colour)}"
+    dark[name] = to_hex(dark_colour("#" + _hex6(colour), role))
+    return f"var({name}, #{_hex6(colour)})"
+
+
+def inline_diagram(svg: str, name: str) -> str:
+    """The SVG file of a hand-drawn diagram as inline markup whose colours follow the colour scheme."""
+    svg = re.sub(r"<\?xml[^>]*\?>|<!--.*?-->", "", svg, flags=re.S).strip()
+    root_end = svg.index(">")
+    root = svg[:root_end]
+    ident = _ID.search(root)
+    if ident is None:
+        ident_value = "diagram-" + re.sub(r"[^\w-]", "-", name)
+        root += f' id="{ident_value}"'
+    else:
+        ident_value = ident.group(1)
+    width = re.search(r'\swidth="([\d.]+)(?:px)?"', root)
+    root = re.sub(r'\s(?:width|height)="[^"]*"', "", root)
+    root = re.sub(r'\sclass="([^"]*)"', r' class="\1 diagram"', root) if " class=" in root else root + ' class="diagram"'
+    if width:
+        root += f' style="max-width: {width.group(1)}px"'
+    svg = root + svg[root_end:]
+    dark: dict[str, str] = {}
+
+    def scope(style: re.Match) -> str:
+        def rule(r: re.Match) -> str:
+            selectors = ", ".join(
+                sel if sel.startswith("#" + ident_value) else f"#{ident_value} {sel}"
+                for sel in (s.strip() for s in r.group(1).split(",")) if sel
+            )
+            body = _DECL_COLOUR.sub(lambda d: f"{d.group(1)}: {_variable(d.group(1), d.group(2), dark)}", r.group(2))
+            return f"{selectors} {{{body}}}\n"
+
+        return "<style>" + _RULE.sub(rule, style.group(1)) + "</style>"
+
+    svg = _STYLE.sub(scope, svg)
+    svg = _COLOUR_ATTR.sub(lambda a: f'{a.group(1)}="{_variable(a.group(1), a.group(2), dark)}"', svg)
+    leftover = _HEX.findall(re.sub(r"var\([^)]*\)|url\(#[\w-]+\)|href=\"#[\w-]+\"", "", svg))
+    if leftover:
+        log.warning("diagram %s: colours %s are not in a fill/stroke attribute or rule, so they cannot follow "
+                    "the dark scheme", name, sorted(set(leftover)))
+    if dark:
+        values = "; ".join(f"{k}: {v}" for k, v in sorted(dark.items()))
+        style = f'<style>[data-md-color-scheme="slate"] #{ident_value} {{ {values} }}</style>'
+        close = svg.index(">") + 1
+        svg = svg[:close] + style + svg[close:]
+    return svg
+
+
+def inline_diagrams(html: str, docs_dir: pathlib.Path, where: str) -> str:
+    """Replace every ``<img>`` of a diagram under docs/assets/diagrams/ by the diagram's inline SVG."""
+
+    def img(m: re.Match) -> str:
+        tag = m.group(0)
+        src = _SRC.search(tag)
+        if src is None or DIAGRAMS not in src.group(1) or not src.group(1).endswith(".svg"):
+            return tag
+        name = src.group(1)[src.group(1).index(DIAGRAMS) + len(DIAGRAMS):]
+        path = docs_dir / DIAGRAMS / name
+        if not path.is_file():
+            log.warning("%s: diagram %s does not exist", where, path)
+            return tag
+        return _MEDIA.format(inline_diagram(path.read_text(encoding="utf-8"), name[: -len(".svg")]))
+
+    return _IMG.sub(img, html)
 
 
 def number_figures(html: str, where: str, url: str = "", numbers_by_url: dict | None = None) -> str:
@@ -117,4 +284,6 @@ def number_figures(html: str, where: str, url: str = "", numbers_by_url: dict | 
 
 
 def on_page_content(html, page, config, files):
+    html = inline_diagrams(html, pathlib.Path(config["docs_dir"]), page.file.src_uri)
+    html = show_both_schemes(html, _COMPUTED)
     return number_figures(html, page.file.src_uri, page.url, _NUMBERS)

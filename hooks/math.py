@@ -6,7 +6,8 @@ are cut out and streamed to it:
 
 * on Markdown pages, pymdownx.arithmatex's spans and divs (generic mode: ``\\(...\\)`` and ``\\[...\\]``);
 * on the executed derivation pages, mkdocs-jupyter's Markdown and LaTeX output blocks (``.jp-RenderedMarkdown``,
-  ``.jp-RenderedLatex``, with ``$...$`` and ``$$...$$``).
+  ``.jp-RenderedLatex``, with ``$...$`` and ``$$...$$``);
+* figure captions (``<figcaption>`` is raw HTML, which arithmatex never sees), with ``$...$`` and ``\\(...\\)``.
 
 Node typesets them while MkDocs renders the next pages; ``on_post_build`` splices the SVG output back into
 each page and writes it, puts the page's glyph cache at the top of its article (so Material's instant
@@ -47,6 +48,7 @@ _ARITHMATEX = re.compile(r'<(span|div) class="arithmatex"[^>]*>.*?</\1>', re.S)
 # mkdocs-jupyter's rendered Markdown cells and LaTeX outputs (they nest other divs: matched by depth below).
 _NOTEBOOK_BLOCK = re.compile(r'<div class="[^"]*\bjp-Rendered(?:Markdown|Latex)\b[^"]*"[^>]*>')
 _DIV_TAG = re.compile(r"<div\b|</div>")
+_FIGCAPTION = re.compile(r"<figcaption\b[^>]*>.*?</figcaption>", re.S)
 _DELIMITERS = ("$", "\\(", "\\[", "\\begin")
 
 
@@ -75,9 +77,15 @@ def _notebook_blocks(html: str) -> list[tuple[int, int]]:
 
 def fragments(html: str) -> list[tuple[int, int]]:
     """(start, end) of every piece of ``html`` that holds TeX, in document order, not overlapping."""
-    spans = [m.span() for m in _ARITHMATEX.finditer(html)] + _notebook_blocks(html)
-    spans.sort()
-    return [(a, b) for a, b in spans if any(d in html[a:b] for d in _DELIMITERS)]
+    found = [m.span() for m in _ARITHMATEX.finditer(html)] + _notebook_blocks(html)
+    found += [m.span() for m in _FIGCAPTION.finditer(html)]
+    spans = []
+    for a, b in sorted(found, key=lambda span: (span[0], -span[1])):
+        if spans and a < spans[-1][1]:
+            continue  # inside the previous piece (an arithmatex span in a caption): typeset with it
+        if any(d in html[a:b] for d in _DELIMITERS):
+            spans.append((a, b))
+    return spans
 
 
 def splice(html: str, spans: list[tuple[int, int]], typeset: list[str], cache: str) -> str:

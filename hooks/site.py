@@ -2,9 +2,7 @@
 
 1. Derivation kernels: the Jupyter configuration they run under, and running them two at a time.
    (The math is typeset at build time by hooks/math.py; the browser loads no MathJax.)
-2. Computed figures: every figure registered in ``gentle_rnn.figures`` is rendered to SVG and added to the
-   site as a generated file (``figures/<name>``), so pages link it like any other image and a missing
-   figure is a broken link that fails the strict build. Renders are cached per source hash.
+2. (Computed figures are rendered by ``hooks/figures.py``.)
 3. Cache invalidation: mkdocs-jupyter caches executed derivations keyed on the script alone, not on the
    modules it imports; we clear that cache whenever any file under src/ (code or data) changes.
 4. Notebook pages: mkdocs-jupyter wraps every executed page in JupyterLab CSS and scripts; we strip them
@@ -23,7 +21,6 @@ import posixpath
 import re
 
 from mkdocs.exceptions import PluginError
-from mkdocs.structure.files import File
 
 log = logging.getLogger("mkdocs.hooks.site")
 
@@ -55,7 +52,7 @@ def on_config(config):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# 2. computed figures and 3. cache invalidation
+# 3. cache invalidation
 
 
 def on_pre_build(config):
@@ -120,19 +117,7 @@ def _prewarm_derivations(config) -> None:
 
 
 def on_files(files, config):
-    from gentle_rnn import figures
-
     _FILES["files"] = files
-    cache = CACHE / "figures" / _source_hash()
-    for name in sorted(figures.load_all()):
-        cached = cache / name
-        if cached.is_file():
-            svg = cached.read_bytes()
-        else:
-            svg = figures.render(name)
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            cached.write_bytes(svg)
-        files.append(File.generated(config, f"figures/{name}", content=svg))
     return files
 
 

@@ -58,15 +58,14 @@ function slim(node, ids) {
       adaptor.removeAttribute(child, 'data-mml-node');
     } else if (kind === 'use' || kind === 'path') {
       adaptor.removeAttribute(child, 'data-c');
+      // Kept as xlink:href: Material's scripts rewrite every element with an [href] attribute, and an SVG
+      // <use> element's href property cannot be assigned (a page error).
       const href = adaptor.getAttribute(child, 'xlink:href');
-      if (href) {
-        adaptor.removeAttribute(child, 'xlink:href');
-        adaptor.setAttribute(child, 'href', '#' + shortId(ids, href.slice(1)));
-      }
+      if (href) adaptor.setAttribute(child, 'xlink:href', '#' + shortId(ids, href.slice(1)));
       const id = adaptor.getAttribute(child, 'id');
       if (kind === 'path' && id) adaptor.setAttribute(child, 'id', shortId(ids, id));
     } else if (kind === 'svg') {
-      for (const name of ['xmlns', 'xmlns:xlink', 'role', 'focusable']) adaptor.removeAttribute(child, name);
+      for (const name of ['xmlns', 'role', 'focusable']) adaptor.removeAttribute(child, name);
     }
     slim(child, ids);
   }

@@ -41,8 +41,8 @@ def recursion(size) -> srnn.BPTT:
 
 @lru_cache(maxsize=None)
 def brute_force(size) -> dict:
-    """dL/dtheta by sympy.diff of the unrolled loss, every parameter and h(0)."""
-    return srnn.brute_force(network(size))
+    """dL/dtheta by plain sympy.diff of the unrolled loss, every parameter and h(0)."""
+    return srnn.brute_force(network(size), method="sympy")
 
 
 @lru_cache(maxsize=None)
@@ -58,7 +58,7 @@ def truncated_brute_force(size, tau) -> dict:
     Only for the recurrent gradients (U, W, b, h0): V and c do not enter the recurrence, so holding a state
     fixed cannot change their derivatives (test_rnn.py checks that truncation leaves them as they are).
     """
-    return srnn.truncated_brute_force(network(size), tau, names=RECURRENT)
+    return srnn.truncated_brute_force(network(size), tau, names=RECURRENT, method="sympy")
 
 
 RECURRENT = ("U", "W", "b", "h0")

@@ -197,10 +197,10 @@ def occurrences(tex: str, compounds: frozenset[str] = frozenset(), keep_subscrip
                 arg, k = _argument(tokens, k + 1)
                 if mark == "_":
                     subscript = arg
-                elif arg[:1] == [("chr", "(")]:
+                elif arg[:1] == [("chr", "(")] and arg[-1:] == [("chr", ")")]:
                     stepped = True
                     walk(arg, "step")
-                elif arg[:1] == [("chr", "[")]:
+                elif arg[:1] == [("chr", "[")] and arg[-1:] == [("chr", "]")]:
                     walk(arg, "example")
                 else:
                     walk(arg, "sup")

@@ -90,3 +90,27 @@ def test_integer_targets_give_the_cross_entropy():
     for t, y in zip((1, 2, 3), (2, 0, 1)):
         o = net.o[t]
         assert sp.simplify(net.L_t[t] - (-o[y] + srnn.Log(sum(srnn.Exp(v) for v in o)))) == 0, f"L({t})"
+
+
+# The derivation page's brute force differentiates with memoized_diff (SymPy's own rules, each shared
+# subexpression once); the tests above use plain sympy.diff. At the page's sizes both must give the very same
+# expressions, so the page's proofs are proofs against plain sympy.diff.
+PAGE_SIZE = (2, 3, 4, 3)  # derivations/rnn_bptt.py: D, H, K, T
+
+
+@pytest.fixture(scope="module")
+def page_brute_force():
+    plain = srnn.brute_force(srnn.unroll(*PAGE_SIZE), method="sympy")
+    memo = srnn.brute_force(srnn.unroll(*PAGE_SIZE), method="memo")  # a fresh network: nothing shared
+    return plain, memo
+
+
+@pytest.mark.parametrize("name", srnn.GRAD_KEYS)
+def test_memoised_brute_force_equals_plain_sympy_diff_exactly(page_brute_force, name):
+    plain, memo = page_brute_force
+    assert plain[name] == memo[name], f"dL/d{name}: memoized_diff and plain sympy.diff give different expressions"
+
+
+def test_brute_force_rejects_an_unknown_method():
+    with pytest.raises(ValueError, match="method"):
+        srnn.brute_force(srnn.unroll(1, 2, 2, 1), method="fast")

@@ -397,7 +397,9 @@ def test_figure_accessible_and_fits(browser, site_server, widget, width, scheme)
             const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
             return parseFloat(getComputedStyle(t).fontSize) * scale;
         });
-        const wide = [...fig.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > r.right + 1)
+        // the widget's own elements and the caption's box (the caption's formulas are MathJax's business)
+        const own = [...fig.querySelectorAll('.rnn-widget *'), fig.querySelector('figcaption')];
+        const wide = own.filter((e) => e.getBoundingClientRect().right > r.right + 1)
             .map((e) => e.tagName + '.' + e.getAttribute('class'));
         return {right: r.right, inner: window.innerWidth, overflow: fig.scrollWidth - fig.clientWidth,
                 smallest: Math.min(...texts), wide};

@@ -8,10 +8,22 @@ A figure is a function that returns a Matplotlib ``Figure``, registered with :fu
         ...
         return fig
 
-The site's build hook (``hooks/site.py``) imports every module of this package, calls each registered
+The site's build hook (``hooks/figures.py``) imports every module of this package, calls each registered
 function and adds the SVG to the site under ``figures/<name>``, so a page links it as
 ``![...](figures/part-4/decay.svg)`` relative to the docs root. Nothing generated is committed.
 ``python -m gentle_rnn.figures OUTDIR`` writes them all to a folder, for looking at them outside the site.
+
+**Size.** The page column is about 690 CSS px wide at 1280 px, and an SVG of ``w`` inches is ``96 w`` CSS px
+wide: draw at most :data:`COLUMN_INCHES` wide, with text of 9 pt or more, so that text is at least 11 CSS px
+as displayed (the browser tests measure it). A multi-panel plot becomes several rows, or several figures.
+
+**Light and dark.** Every figure is rendered twice, with a transparent background: once as drawn (for the
+light scheme) and once through :func:`darken`, which keeps every colour's hue and saturation and reverses its
+lightness into the range that reads on Material's dark (slate) background (black text becomes near-white, a
+dark red line a light red one). The hook adds the dark render as ``figures/<name minus .svg>-dark.svg`` and
+shows the two with Material's ``#only-light`` / ``#only-dark``. Write figures in light colours only; a
+figure that wants a hand-picked dark version registers it as its twin ``<name minus .svg>-dark.svg``, which
+is then used as drawn instead of the recoloured render (:func:`light_figures` lists the figures without it).
 """
 
 from __future__ import annotations
@@ -22,6 +34,14 @@ import pkgutil
 from collections.abc import Callable
 
 _REGISTRY: dict[str, Callable] = {}
+
+#: The widest a figure should be drawn, in inches (96 CSS px each): the page column at 1280 px.
+COLUMN_INCHES = 7.2
+#: The two colour schemes every figure is rendered in (Material's "default" and "slate").
+SCHEMES = ("light", "dark")
+#: Lightness ranges in the dark render, for ink and for pale fills (Material's slate background: about 0.14).
+_DARK_INK = (0.42, 0.92)
+_DARK_FILL = (0.14, 0.40)
 
 
 def figure(name: str) -> Callable[[Callable], Callable]:
@@ -47,17 +67,112 @@ def load_all() -> dict[str, Callable]:
     return dict(_REGISTRY)
 
 
-def render(name: str) -> bytes:
-    """Render the registered figure ``name`` to SVG bytes, deterministically (no date, fixed ids)."""
+def dark_name(name: str) -> str:
+    """The file name of the dark render of figure ``name``: ``part-4/decay.svg`` -> ``part-4/decay-dark.svg``."""
+    return name[: -len(".svg")] + "-dark.svg"
+
+
+def dark_colour(colour, role: str = "ink"):
+    """One colour for the dark scheme, as an RGBA tuple: same hue and saturation, lightness reversed.
+
+    ``role="ink"`` (lines, text, markers, strokes) maps lightness 0..1 to :data:`_DARK_INK` reversed, so black
+    becomes near-white and every ink stays readable on the dark background. ``role="fill"`` (areas) treats a
+    pale colour (lightness above 0.6) as a background and maps it to :data:`_DARK_FILL` reversed (white becomes
+    the page's own dark grey); a darker fill is ink. Alpha is kept; "none" stays "none".
+    """
+    import colorsys
+
+    from matplotlib.colors import to_rgba
+
+    if role not in ("ink", "fill"):
+        raise ValueError(f"role must be 'ink' or 'fill', got {role!r}")
+    if colour is None or (isinstance(colour, str) and colour.lower() in ("none", "transparent")):
+        return colour
+    r, g, b, a = to_rgba(colour)
+    hue, light, sat = colorsys.rgb_to_hls(r, g, b)
+    low, high = _DARK_FILL if role == "fill" and light > 0.6 else _DARK_INK
+    return (*colorsys.hls_to_rgb(hue, low + (high - low) * (1.0 - light), sat), a)
+
+
+def darken(fig) -> None:
+    """Recolour a finished figure for the dark scheme in place (see the module docstring); colour maps of
+    images keep their colours (viridis reads on both backgrounds)."""
+    import numpy as np
+    from matplotlib.collections import Collection
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    from matplotlib.text import Text
+
+    seen = set()
+    for artist in fig.findobj():
+        if id(artist) in seen:
+            continue
+        seen.add(id(artist))
+        if isinstance(artist, Line2D):
+            artist.set_color(dark_colour(artist.get_color()))
+            artist.set_markerfacecolor(dark_colour(artist.get_markerfacecolor()))
+            artist.set_markeredgecolor(dark_colour(artist.get_markeredgecolor()))
+        elif isinstance(artist, Text):
+            artist.set_color(dark_colour(artist.get_color()))
+            box = artist.get_bbox_patch()
+            if box is not None and id(box) not in seen:
+                seen.add(id(box))
+                box.set_facecolor(dark_colour(box.get_facecolor(), "fill"))
+                box.set_edgecolor(dark_colour(box.get_edgecolor()))
+        elif isinstance(artist, Patch):
+            artist.set_facecolor(dark_colour(artist.get_facecolor(), "fill"))
+            artist.set_edgecolor(dark_colour(artist.get_edgecolor()))
+        elif isinstance(artist, Collection) and artist.get_array() is None:  # not a colour-mapped collection
+            for role, get, put in (("fill", artist.get_facecolor, artist.set_facecolor),
+                                   ("ink", artist.get_edgecolor, artist.set_edgecolor)):
+                colours = np.atleast_2d(get())
+                if colours.size:
+                    put([dark_colour(tuple(c), role) for c in colours])
+
+
+def light_figures() -> list[str]:
+    """The registered figures that are not the hand-picked dark twin of another one, sorted."""
+    names = load_all()
+    return sorted(n for n in names if not any(dark_name(m) == n for m in names))
+
+
+def render_schemes(name: str, schemes: tuple[str, ...] = SCHEMES) -> dict[str, bytes]:
+    """Render the registered figure ``name`` once, to SVG bytes for each of ``schemes`` ("light", "dark"), on
+    a transparent background, deterministically (no date, fixed ids)."""
+    for scheme in schemes:
+        if scheme not in SCHEMES:
+            raise ValueError(f"schemes must be among {SCHEMES}, got {scheme!r}")
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fn = load_all()[name]
-    with matplotlib.rc_context({"svg.hashsalt": "gentle-rnn", "svg.fonttype": "path", "font.size": 10}):
-        fig = fn()
+    registry = load_all()
+    twin = registry.get(dark_name(name))
+    rc = {"svg.hashsalt": "gentle-rnn", "svg.fonttype": "path", "font.size": 10,
+          "figure.facecolor": "none", "axes.facecolor": "none", "savefig.transparent": True}
+
+    def save(fig) -> bytes:
         buf = io.BytesIO()
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+        return buf.getvalue()
+
+    out = {}
+    with matplotlib.rc_context(rc):
+        fig = registry[name]()
+        for scheme in sorted(schemes, key=SCHEMES.index):  # light first: darken() changes the figure
+            if scheme == "dark" and twin is not None:
+                dark = twin()
+                out[scheme] = save(dark)
+                plt.close(dark)
+                continue
+            if scheme == "dark":
+                darken(fig)
+            out[scheme] = save(fig)
         plt.close(fig)
-    return buf.getvalue()
+    return out
+
+
+def render(name: str, scheme: str = "light") -> bytes:
+    """Render the registered figure ``name`` to SVG bytes for one ``scheme`` (see :func:`render_schemes`)."""
+    return render_schemes(name, (scheme,))[scheme]

@@ -83,32 +83,34 @@ def worked_example_figure():
 
     r = worked_example()
     steps = np.arange(0, 4)
-    fig, (ax_h, ax_p) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
+    fig, (ax_h, ax_p) = plt.subplots(1, 2, figsize=(6.9, 3.3), layout="constrained")
     h_all = np.vstack([np.zeros((1, 2)), r["h"]])  # h(0) ... h(3)
     for i, colour in enumerate(("#1b7837", "#762a83")):
-        ax_h.plot(steps, h_all[:, i], marker="o", color=colour, lw=1.8, label=f"$h_{i + 1}^{{(t)}}$")
+        ax_h.plot(steps, h_all[:, i], marker="o", color=colour, lw=1.8)
+        ax_h.annotate(f"$h_{i + 1}$", (steps[-1], h_all[-1, i]), xytext=(6, 0), textcoords="offset points",
+                      va="center", color=colour, fontsize=10, annotation_clip=False)
     ax_h.axhline(0, color="0.6", lw=0.8)
     ax_h.set_xticks(steps)
     ax_h.set_xlabel("step $t$")
     ax_h.set_ylim(-1, 1)
-    ax_h.set_title("(a) hidden state, always inside (−1, 1)", loc="left", fontsize=10)
-    ax_h.legend(frameon=False, fontsize=9)
+    ax_h.set_title("(a) hidden state $h^{(t)}$, inside (−1, 1)", loc="left", fontsize=10)
 
-    width = 0.25
+    width = 0.27
     colours = ("#2166ac", "#b35806", "#4d4d4d")
     for k in range(3):
         ax_p.bar(np.arange(1, 4) + (k - 1) * width, r["y_hat"][:, k], width, color=colours[k],
                  label=f"class {k + 1}")
     for t in range(3):
         k = int(r["y"][t])
-        ax_p.annotate("target", (t + 1 + (k - 1) * width, r["y_hat"][t, k]), xytext=(0, 4),
-                      textcoords="offset points", ha="center", fontsize=8)
+        ax_p.annotate("target", (t + 1 + (k - 1) * width, r["y_hat"][t, k]), xytext=(0, 3),
+                      textcoords="offset points", ha="center", va="bottom", fontsize=9)
     ax_p.set_xticks([1, 2, 3])
     ax_p.set_xlabel("step $t$")
     ax_p.set_ylim(0, 1)
     ax_p.set_ylabel(r"$\hat y^{(t)}_k$")
-    ax_p.set_title("(b) predicted probabilities and the target", loc="left", fontsize=10)
-    ax_p.legend(frameon=False, fontsize=8, ncols=3, loc="upper left")
+    ax_p.set_title("(b) predicted probabilities", loc="left", fontsize=10)
+    ax_p.legend(frameon=False, fontsize=9, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.22),
+                handlelength=1.0, columnspacing=0.8)
     return fig
 
 

@@ -112,29 +112,38 @@ def _random_problem(T, scale, seed=0, D=4, H=16, K=5, B=8):
 
 @figure("part-3/truncated.svg")
 def truncated_figure():
-    """(a) which shares truncation keeps; (b) how far the truncated gradient is from the full one, by tau."""
+    """(a) which shares truncation keeps; (b) how far the truncated gradient is from the full one, by tau.
+
+    (a) leaves out the step u = 1: there the share is exactly zero, because h(0) = 0, and L(1) has no other
+    share, so the first row and column would be blank; the caption on the page says so.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
 
     T, tau_show = 24, 6
-    fig, (ax_c, ax_e) = plt.subplots(1, 2, figsize=(10, 4.0), layout="constrained")
+    fig, (ax_c, ax_e) = plt.subplots(2, 1, figsize=(6.9, 8.4), layout="constrained",
+                                     gridspec_kw={"height_ratios": [1.25, 1]})
 
     params, x, y, h0 = _random_problem(T, scale=1.0)
     C = _pair_contributions(params, x, y, h0)
+    assert np.all(C[:, 0] == 0) and np.all(h0 == 0)  # u = 1 contributes nothing: h(0) = 0
+    C = C[1:, 1:] / np.nanmax(C)  # rows t = 2..T, columns u = 2..T, relative to the largest share
     finite = C[np.isfinite(C)]
-    ax_c.set_xlim(0.5, T + 0.5)
-    ax_c.set_ylim(T + 0.5, 0.5)
-    image = ax_c.imshow(C, origin="upper", cmap="viridis", extent=(0.5, T + 0.5, T + 0.5, 0.5),
-                        norm=LogNorm(vmin=max(finite.min(), finite.max() * 1e-8), vmax=finite.max()))
-    fig.colorbar(image, ax=ax_c, shrink=0.85, label=r"$\|\delta^{(t,u)} h^{(u-1)\top}\|$")
-    u_line = np.arange(1, T + 2) - 0.5
+    extent = (1.5, T + 0.5, T + 0.5, 1.5)
+    image = ax_c.imshow(C, origin="upper", cmap="viridis", extent=extent, aspect="auto",
+                        norm=LogNorm(vmin=finite.min(), vmax=1.0))
+    fig.colorbar(image, ax=ax_c, shrink=0.9, label="share, relative to the largest")
+    u_line = np.arange(1, T + 2) + 0.5
     ax_c.plot(u_line, u_line + tau_show, color="white", lw=1.6, ls="--", scalex=False, scaley=False)
-    ax_c.text(2, T - 1.5, f"dropped by τ = {tau_show}\n(t − u ≥ {tau_show})", color="white", fontsize=8, va="bottom")
-    ax_c.text(T - 0.5, 4, f"kept:\n0 ≤ t − u < {tau_show}", color="black", fontsize=8, ha="right",
-              bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
-    ax_c.set_xlabel("step u where W is used")
+    ax_c.set_xlim(1.5, T + 0.5)
+    ax_c.set_ylim(T + 0.5, 1.5)
+    ax_c.text(2.2, T - 0.3, f"dropped by τ = {tau_show}: t − u ≥ {tau_show}", color="white", fontsize=9, va="bottom")
+    ax_c.text(T, 3, f"kept: t − u < {tau_show}", color="black", fontsize=9, ha="right", va="top",
+              bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+    ax_c.set_xlabel("step u where W is used (u = 1 left out: h(0) = 0)")
     ax_c.set_ylabel("loss term L(t)")
-    ax_c.set_title("(a) the share of each L(t) in $\\partial L / \\partial W$, by step", loc="left", fontsize=10)
+    ax_c.set_title("(a) the share $\\|\\delta^{(t,u)} h^{(u-1)\\top}\\|$ of each L(t) in $\\partial L / \\partial W$",
+                   loc="left", fontsize=10)
 
     taus = np.arange(1, T + 1)
     for scale, colour in ((0.5, "#2166ac"), (1.0, "#1b7837"), (2.0, "#b2182b")):
@@ -147,15 +156,14 @@ def truncated_figure():
             errors.append(np.linalg.norm(g["W"] - full["W"]) / np.linalg.norm(full["W"]))
         errors = np.maximum(np.array(errors), 1e-17)  # tau = T is exact: show it at the floor of the axis
         ax_e.semilogy(taus, errors, marker="o", ms=3, lw=1.6, color=colour,
-                      label=f"init scale {scale}: spectral radius of W = {rho:.2f}")
+                      label=f"init scale {scale}, ρ(W) = {rho:.2f}")
     ax_e.axvline(tau_show, color="0.5", ls="--", lw=1)
     ax_e.set_xlabel("truncation length τ")
-    ax_e.set_ylabel(r"$\|G_W^{(\tau)} - \partial L / \partial W\| \,/\, \|\partial L / \partial W\|$")
+    ax_e.set_ylabel("relative error of $G_W^{(\\tau)}$")
     ax_e.set_ylim(1e-17, 10)
-    ax_e.set_title(f"(b) truncated vs full gradient of W, T = {T}", loc="left", fontsize=10)
-    ax_e.legend(frameon=False, fontsize=8, loc="lower left", bbox_to_anchor=(0.0, 0.2))
-    ax_e.annotate("τ ≥ T − 1: exact here,\nbecause h(0) = 0", (T - 1, 1e-16), xytext=(T - 6, 1e-15),
-                  fontsize=7.5, ha="right", va="center", color="0.3", arrowprops={"arrowstyle": "->", "color": "0.5"})
+    ax_e.legend(frameon=False, fontsize=9, loc="lower left", bbox_to_anchor=(0.27, 0.0), title="ρ(W): spectral radius of W", title_fontsize=9)
+    ax_e.set_title(f"(b) truncated against full gradient of W, T = {T}; exact from τ = T − 1 on (h(0) = 0)",
+                   loc="left", fontsize=10)
     return fig
 
 

@@ -44,24 +44,41 @@ def gradient_by_lag():
     config = experiments.LagConfig()
     result = experiments.lag_experiment(config)
     lags = np.asarray(result["lags"])
-    fig, axes = plt.subplots(1, len(config.lambdas), figsize=(11.5, 3.4), sharey=True, layout="constrained")
+    ncols = 3
+    nrows = -(-(len(config.lambdas) + 1) // ncols)  # one cell more, for the key
+    fig, grid = plt.subplots(nrows, ncols, figsize=(6.9, 2.6 * nrows), sharey=True, sharex=True,
+                             layout="constrained", squeeze=False)
+    axes = grid.ravel()
     for ax, lam in zip(axes, config.lambdas):
         colour = LAMBDA_COLOURS.get(lam, "0.3")
         orth = result["runs"]["orthogonal"][lam]
         gauss = result["runs"]["gaussian"][lam]
         ax.fill_between(lags, orth["min"], orth["max"], color=colour, alpha=0.18, lw=0)
-        ax.plot(lags, orth["median"], color=colour, lw=2, label="measured, W = λ₁·orthogonal")
-        ax.plot(lags, gauss["median"], color=colour, lw=1.4, ls=":", label="measured, W = Gaussian rescaled")
-        ax.plot(lags, orth["bound"], color="black", lw=1.2, ls="--", label="bound λ₁^lag  (4.6)")
+        ax.plot(lags, orth["median"], color=colour, lw=2)
+        ax.plot(lags, gauss["median"], color=colour, lw=1.4, ls=":")
+        ax.plot(lags, orth["bound"], color="black", lw=1.2, ls="--")
         ax.set_yscale("log")
-        ax.set_title(f"λ₁ = {lam}", fontsize=10, color=colour)
-        ax.set_xlabel("lag T − u")
+        ax.set_title(f"λ₁ = {lam}", fontsize=10, color=colour, loc="left")
         ax.set_xlim(0, lags[-1])
         _tidy(ax)
+    for ax in grid[:, 0]:
+        ax.set_ylabel("gradient ratio")
+    for ax in grid[-1]:
+        ax.set_xlabel("lag T − u")
     axes[0].set_ylim(1e-25, 1e15)
-    axes[0].set_yticks([1e-24, 1e-18, 1e-12, 1e-6, 1, 1e6, 1e12])
-    axes[0].set_ylabel("‖∂L(T)/∂h(u)‖ / ‖∂L(T)/∂h(T)‖")
-    axes[0].legend(fontsize=7.5, frameon=False, loc="lower left")
+    axes[0].set_yticks([1e-24, 1e-12, 1, 1e12])
+    # the key, in the spare cell: what each line style means
+    key = axes[len(config.lambdas)]
+    key.axis("off")
+    for y, (style, width, text) in zip((0.8, 0.55, 0.3), (("-", 2, "measured, W = λ₁ · orthogonal\n(median; band: range)"),
+                                                           (":", 1.4, "measured, W = Gaussian,\nrescaled to λ₁ (median)"),
+                                                           ("--", 1.2, "bound λ₁^lag (4.6)"))):
+        key.plot([0.0, 0.18], [y, y], color="0.25" if style != "--" else "black", ls=style, lw=width,
+                 transform=key.transAxes)
+        key.text(0.24, y, text, transform=key.transAxes, va="center", fontsize=9)
+    key.text(0.0, 0.05, "ratio: ‖∂L(T)/∂h(u)‖ / ‖∂L(T)/∂h(T)‖", transform=key.transAxes, fontsize=9)
+    for ax in axes[len(config.lambdas) + 1:]:
+        ax.axis("off")
     return fig
 
 
@@ -75,21 +92,25 @@ def clipping():
 
     data = json.loads(experiments.CLIPPING_FILE.read_text())["full"]
     config = experiments.ClipConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in data["config"].items()})
-    fig, axes = plt.subplots(1, 3, figsize=(11.5, 3.5), layout="constrained")
+    fig = plt.figure(figsize=(6.9, 6.4), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.15])
+    ax_slice = top.subplots()
+    axes_b, axes_c = bottom.subplots(1, 2)
 
     # (a) the gradient norm along the line W = lambda Q through parameter space, for three lags
-    ax = axes[0]
-    for T, colour in zip(SLICE_LAGS, ("#fdae61", "#d6604d", "#67001f")):
+    ax = ax_slice
+    for T, colour in zip(SLICE_LAGS, ("#e08214", "#d6604d", "#67001f")):
         sl = experiments.loss_slice(config, T=T)
-        ax.plot(sl["lambda"], sl["grad_norm"], color=colour, lw=1.5, label=f"T = {T}")
+        ax.plot(sl["lambda"], sl["grad_norm"], color=colour, lw=1.5)
+        ax.annotate(f"T = {T}", (sl["lambda"][-1], sl["grad_norm"][-1]), xytext=(4, 0), textcoords="offset points",
+                    va="center", fontsize=9, color=colour, annotation_clip=False)
     ax.set_yscale("log")
     ax.axvline(config.lambda_1, color="0.5", lw=0.8, ls=":")
-    ax.annotate("(b) and (c) start here", (config.lambda_1, 0.97), xycoords=("data", "axes fraction"),
-                xytext=(3, 0), textcoords="offset points", fontsize=7.5, color="0.35", va="top")
+    ax.annotate("(b) and (c) start here", (config.lambda_1, 1.0), xycoords=("data", "axes fraction"),
+                xytext=(-4, 0), textcoords="offset points", fontsize=9, color="0.35", va="top", ha="right")
     ax.set_xlabel("λ₁ in W = λ₁·Q")
     ax.set_ylabel("‖∇L‖ on one batch")
     ax.set_title("(a) gradient norm along W = λ₁·Q", loc="left", fontsize=10)
-    ax.legend(fontsize=7.5, frameon=False, loc="center left")
     _tidy(ax)
 
     # (b) training loss and (c) gradient norm, with and without clipping, every seed
@@ -99,27 +120,29 @@ def clipping():
         colour = CLIP_COLOURS.get(run["max_norm"], "0.3")
         label = f"clipped at ‖g‖ = {run['max_norm']:g}" if clipped else "no clipping"
         first = run["seed"] == config.seeds[0]
-        axes[1].plot(steps(run), run["loss"], color=colour, lw=1.3, alpha=0.9, label=label if first else None)
-        axes[2].plot(steps(run), run["grad_norm_max"], color=colour, lw=1.1, alpha=0.9,
-                     label=label if first else None)
-    axes[1].axhline(experiments.ADDING_CHANCE_LOSS, color="0.45", ls=":", lw=1)
-    axes[1].annotate("chance", (config.steps, experiments.ADDING_CHANCE_LOSS), xytext=(-2, 3),
-                     textcoords="offset points", ha="right", fontsize=7.5, color="0.35")
-    axes[1].set_xlabel("SGD step")
-    axes[1].set_ylabel("training loss per sequence (nats)")
-    axes[1].set_title(f"(b) training, T = {config.T}, {len(config.seeds)} seeds", loc="left", fontsize=10)
-    axes[1].legend(fontsize=7.5, frameon=False)
-    axes[1].set_ylim(bottom=0)
+        axes_b.plot(steps(run), run["loss"], color=colour, lw=1.2, alpha=0.9, label=label if first else None)
+        axes_c.plot(steps(run), run["grad_norm_max"], color=colour, lw=1.0, alpha=0.9)
+    axes_b.axhline(experiments.ADDING_CHANCE_LOSS, color="0.45", ls=":", lw=1)
+    axes_b.annotate("chance", (1, experiments.ADDING_CHANCE_LOSS), xycoords=("axes fraction", "data"), xytext=(3, 0),
+                    textcoords="offset points", va="center", fontsize=9, color="0.35", annotation_clip=False)
+    axes_b.set_xlabel("SGD step")
+    axes_b.set_ylabel("loss per sequence (nats)")
+    axes_b.set_title(f"(b) training loss, T = {config.T}", loc="left", fontsize=10)
+    axes_b.set_ylim(bottom=0)
     for m in config.max_norms:
-        axes[2].axhline(m, color=CLIP_COLOURS.get(m, "0.3"), lw=0.9, ls="--")
-        axes[2].annotate(f"threshold {m:g}", (0, m), xytext=(2, -9 if m < 50 else 2), textcoords="offset points",
-                         ha="left", fontsize=7, color=CLIP_COLOURS.get(m, "0.3"))
-    axes[2].set_yscale("log")
-    axes[2].set_xlabel("SGD step")
-    axes[2].set_ylabel(f"largest ‖∇L‖ per {config.block} steps (before clipping)")
-    axes[2].set_title("(c) gradient norms", loc="left", fontsize=10)
-    for a in axes[1:]:
+        axes_c.axhline(m, color=CLIP_COLOURS.get(m, "0.3"), lw=0.9, ls="--")
+        axes_c.annotate(f"{m:g}", (1, m), xycoords=("axes fraction", "data"), xytext=(3, 0),
+                        textcoords="offset points", va="center",
+                        fontsize=9, color=CLIP_COLOURS.get(m, "0.3"), annotation_clip=False)
+    axes_c.set_yscale("log")
+    axes_c.set_xlabel("SGD step")
+    axes_c.set_ylabel(f"largest ‖∇L‖ per {config.block} steps")
+    axes_c.set_title("(c) gradient norm; dashed: thresholds", loc="left", fontsize=10)
+    for a in (axes_b, axes_c):
         _tidy(a)
+        a.set_xticks([0, 500, 1000])
+    bottom.legend(*axes_b.get_legend_handles_labels(), loc="outside lower center", ncols=3, fontsize=9,
+                  frameon=False, title=f"{len(config.seeds)} seeds each", title_fontsize=9)
     return fig
 
 
@@ -134,9 +157,11 @@ def adding():
     data = json.loads(experiments.ADDING_FILE.read_text())["full"]
     config, runs = data["config"], data["runs"]
     lags, models = config["lags"], config["models"]
-    fig, axes = plt.subplots(1, len(lags) + 1, figsize=(11.5, 3.3), layout="constrained",
-                             gridspec_kw={"width_ratios": [1] * len(lags) + [1.15]})
-    for ax, T in zip(axes, lags):
+    fig = plt.figure(figsize=(6.9, 8.2), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[2, 1.05])
+    ncols = 2
+    grid = top.subplots(-(-len(lags) // ncols), ncols, sharex=True, sharey=True, squeeze=False)
+    for ax, T in zip(grid.ravel(), lags):
         for run in runs:
             if run["T"] != T:
                 continue
@@ -144,30 +169,37 @@ def adding():
             ax.plot(run["eval_steps"], run["eval_loss"], color=MODEL_COLOURS[run["model"]],
                     ls=MODEL_STYLES[run["model"]], lw=1.3, alpha=0.85, label=MODEL_NAMES[run["model"]] if first else None)
         ax.axhline(experiments.ADDING_CHANCE_LOSS, color="0.45", ls=":", lw=1)
-        ax.set_title(f"T = {T}", fontsize=10)
-        ax.set_xlabel("training step")
+        ax.set_title(f"T = {T}", fontsize=10, loc="left")
         ax.set_ylim(0, 1.4)
+        ax.set_xticks([0, 1000, 2000, 3000])
         _tidy(ax)
-    axes[0].set_ylabel("held-out loss (nats)")
-    axes[0].annotate("chance", (0, experiments.ADDING_CHANCE_LOSS), xytext=(2, 3), textcoords="offset points",
-                     fontsize=7.5, color="0.35")
-    axes[0].legend(fontsize=7.5, frameon=False, loc="lower left")
+    for ax in grid[:, -1]:
+        ax.annotate("chance", (1, experiments.ADDING_CHANCE_LOSS), xycoords=("axes fraction", "data"), xytext=(3, 0),
+                    textcoords="offset points", va="center", fontsize=9, color="0.35", annotation_clip=False)
+    for ax in grid[:, 0]:
+        ax.set_ylabel("held-out loss (nats)")
+    for ax in grid[-1]:
+        ax.set_xlabel("training step")
+    top.legend(*grid[0, 0].get_legend_handles_labels(), loc="outside upper center", ncols=3, fontsize=9,
+               frameon=False, title=f"{len(config['seeds'])} seeds each", title_fontsize=9)
 
-    ax = axes[-1]
+    ax = bottom.subplots()
     for model in models:
         finals = {T: [r["eval_accuracy"][-1] for r in runs if r["model"] == model and r["T"] == T] for T in lags}
         ax.plot(lags, [np.mean(finals[T]) for T in lags], color=MODEL_COLOURS[model], ls=MODEL_STYLES[model],
-                lw=1.6, marker="o", ms=4, label=MODEL_NAMES[model])
+                lw=1.6, marker="o", ms=4)
         for T in lags:
             ax.scatter([T] * len(finals[T]), finals[T], color=MODEL_COLOURS[model], s=10, alpha=0.5, lw=0)
     ax.axhline(experiments.ADDING_CHANCE_ACCURACY, color="0.45", ls=":", lw=1)
+    ax.annotate("chance", (1, experiments.ADDING_CHANCE_ACCURACY), xycoords=("axes fraction", "data"), xytext=(3, 0),
+                textcoords="offset points",
+                va="center", fontsize=9, color="0.35", annotation_clip=False)
     ax.set_xscale("log", base=2)
     ax.set_xticks(lags, [str(T) for T in lags])
     ax.set_ylim(0.4, 1.03)
     ax.set_xlabel("sequence length T")
-    ax.set_ylabel("held-out accuracy after training")
-    ax.set_title("after training", fontsize=10)
-    ax.legend(fontsize=7.5, frameon=False, loc="lower left")
+    ax.set_ylabel("accuracy")
+    ax.set_title("held-out accuracy after training (mean of the seeds; dots: each seed)", loc="left", fontsize=10)
     _tidy(ax)
     return fig
 
@@ -201,26 +233,29 @@ KIND_NAMES = {"event": "neural networks and their training", "setback": "critici
 
 @figure("part-4/timeline.svg")
 def timeline():
+    """Time runs down; each entry's label sits in an evenly spaced column, joined to its year by a line."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(11.5, 3.9), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6.9, 6.4), layout="constrained")
+    first, last = 1953, 2017
+    axis_x, label_x = 0.27, 0.37
     for start, end, label in WINTERS:
-        ax.axvspan(start, end, color="#92c5de", alpha=0.35, lw=0)
-        ax.text((start + end) / 2, -2.05, label, ha="center", va="center", fontsize=8, color="#2166ac")
-    ax.axhline(0, color="0.3", lw=1)
-    for year, label, kind, y in TIMELINE:
+        ax.axhspan(start, end, color="#92c5de", alpha=0.35, lw=0)
+        ax.text(0.01, (start + end) / 2, label, ha="left", va="center", fontsize=9, color="#2166ac")
+    ax.plot([axis_x, axis_x], [first, last], color="0.3", lw=1)
+    slots = np.linspace(first + 2.5, last - 2.5, len(TIMELINE))
+    for (year, label, kind, _), slot in zip(TIMELINE, slots):
         colour = KIND_COLOURS[kind]
-        ax.plot([year, year], [0, y], color=colour, lw=0.8)
-        ax.plot([year], [0], "o", color=colour, ms=4)
-        ax.text(year, y + (0.06 if y > 0 else -0.06), f"{year}\n{label}", ha="center",
-                va="bottom" if y > 0 else "top", fontsize=7.3, color=colour, linespacing=1.15)
+        ax.plot([axis_x], [year], "o", color=colour, ms=4)
+        ax.plot([axis_x, label_x - 0.02], [year, slot], color=colour, lw=0.7)
+        ax.text(label_x, slot, f"{year}  " + label.replace("\n", " "), ha="left", va="center", fontsize=9,
+                color=colour)
     for kind, name in KIND_NAMES.items():
         ax.plot([], [], "o", color=KIND_COLOURS[kind], ms=4, label=name)
-    ax.legend(loc="upper left", fontsize=7.5, frameon=False)
-    ax.set_xlim(1953, 2017)
-    ax.set_ylim(-2.4, 3.3)
-    ax.set_yticks([])
-    ax.spines[["top", "right", "left"]].set_visible(False)
-    ax.set_xticks(range(1955, 2020, 5))
-    ax.tick_params(labelsize=8)
+    fig.legend(loc="outside upper left", fontsize=9, frameon=False, ncols=1)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(last, first)
+    ax.set_xticks([])
+    ax.set_yticks(range(1960, 2020, 10))
+    ax.spines[["top", "right", "bottom"]].set_visible(False)
     return fig

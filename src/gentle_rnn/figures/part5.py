@@ -188,17 +188,17 @@ def carousel():
         "cell path b_f=1": dict(color="#d6604d", lw=1.2, ls="--",
                                 label=r"cell path alone, $\prod f$, $b_f = 1$"),
     }
-    fig, ax = plt.subplots(figsize=(7.5, 3.8), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6.9, 4.2), layout="constrained")
     for key, (lags, r) in data.items():
         ax.semilogy(lags, np.maximum(r, 1e-30), **styles[key])
     ax.set_xlabel(r"lag $T - t$ (steps back from the loss)")
     ax.set_ylabel(r"gradient norm at step $t$ / at step $T$")
     ax.set_ylim(1e-16, 3)
     ax.set_xlim(0, lags[-1])
-    ax.legend(fontsize=8, frameon=False, loc="lower left")
+    ax.legend(fontsize=9, frameon=False, loc="lower left")
     ax.grid(True, which="major", color="0.9", lw=0.6)
-    ax.set_title("A loss at the last step, carried back (untrained, H = 32, averaged over 32 sequences)",
-                 loc="left", fontsize=9)
+    ax.set_title("A loss at the last step, carried back (untrained, H = 32, 32 sequences)",
+                 loc="left", fontsize=10)
     return fig
 
 

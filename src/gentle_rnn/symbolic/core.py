@@ -11,13 +11,15 @@ derivative rule against SymPy's own functions, and :func:`to_sympy_functions` ma
 
 from __future__ import annotations
 
+import contextlib
 import random
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 
 import numpy as np
 import sympy as sp
+from sympy.core.expr import Expr
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -296,3 +298,50 @@ def show(tex: str, expr=None, *, text: str | None = None) -> None:
         print(f"{text or tex} =")
         print(sp.pretty(expr, use_unicode=True))
     print()
+
+
+@contextlib.contextmanager
+def memoized_diff() -> Iterator[None]:
+    """Inside this block, ``Expr.diff(v)`` remembers its result for every (subexpression, symbol) pair.
+
+    ``sympy.diff`` applies the chain rule by calling ``arg.diff(v)`` on the arguments of every node, and it
+    wraps each call in a ``Derivative`` that walks the whole result once more. In an unrolled network h(t-1)
+    is shared by everything step t computes (the four gates of an LSTM, the H units of an RNN), so the
+    expanded tree (which those walks see) is exponentially larger than the graph. Here each distinct
+    subexpression is differentiated once, by the same method ``sympy.diff`` dispatches to (``_eval_derivative_n_times``), and with the same quick exit (a
+    subexpression free of v has derivative 0). The results are the same expressions ``sympy.diff`` returns;
+    tests/test_lstm_brute_force.py and tests/test_rnn_symbolic.py assert ``==`` for every entry.
+    """
+    original = Expr.diff
+    memo: dict[tuple[sp.Basic, sp.Symbol], sp.Expr] = {}
+    free: dict[sp.Basic, frozenset] = {}
+
+    def free_symbols(e):
+        found = free.get(e)
+        if found is None:
+            found = e.free_symbols if e.is_Atom else frozenset().union(*(free_symbols(a) for a in e.args))
+            free[e] = found
+        return found
+
+    def diff(self, *symbols, **kwargs):
+        if kwargs or len(symbols) != 1:
+            return original(self, *symbols, **kwargs)
+        v, n = symbols[0], 1
+        if isinstance(v, (tuple, sp.Tuple)):  # Mul's product rule asks for (v, k): the k-th derivative
+            v, n = v
+        if n == 0:
+            return self
+        if n != 1 or not isinstance(v, sp.Symbol):
+            return original(self, *symbols, **kwargs)
+        if v not in free_symbols(self):
+            return sp.S.Zero
+        key = (self, v)
+        if key not in memo:
+            memo[key] = self._eval_derivative_n_times(v, 1)
+        return memo[key]
+
+    Expr.diff = diff
+    try:
+        yield
+    finally:
+        Expr.diff = original

@@ -33,15 +33,14 @@ Numbers come from :func:`gentle_rnn.symbolic.rnn.evaluate` (each shared node onc
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
-from sympy.core.expr import Expr
 
 from ..lstm import GATES, GRAD_KEYS, PARAM_KEYS
-from .core import Sigmoid, Tanh, matrix_symbols
+from .core import Sigmoid, Tanh, matrix_symbols, memoized_diff
 from .rnn import NUMPY_FUNCTIONS, bind_batch, cross_entropy, evaluate, evaluate_on_batch, exact_agreement, softmax
 
 __all__ = [
@@ -197,53 +196,6 @@ def unroll(D: int, H: int, K: int, T: int, y: Sequence[int] | None = None) -> Un
 
 # ----------------------------------------------------------------------------------------------------------------
 # brute force: sympy.diff of the unrolled loss
-
-
-@contextlib.contextmanager
-def memoized_diff() -> Iterator[None]:
-    """Inside this block, ``Expr.diff(v)`` remembers its result for every (subexpression, symbol) pair.
-
-    ``sympy.diff`` applies the chain rule by calling ``arg.diff(v)`` on the arguments of every node, and it
-    wraps each call in a ``Derivative`` that walks the whole result once more. In the unrolled LSTM, h(t-1)
-    is shared by the four gates of step t, so the expanded tree (which those walks see) is exponentially
-    larger than the graph. Here each distinct subexpression is differentiated once, by the same method
-    ``sympy.diff`` dispatches to (``_eval_derivative_n_times``), and with the same quick exit (a
-    subexpression free of v has derivative 0). The results are the same expressions ``sympy.diff`` returns;
-    tests/test_lstm_brute_force.py asserts ``==`` for every entry.
-    """
-    original = Expr.diff
-    memo: dict[tuple[sp.Basic, sp.Symbol], sp.Expr] = {}
-    free: dict[sp.Basic, frozenset] = {}
-
-    def free_symbols(e):
-        found = free.get(e)
-        if found is None:
-            found = e.free_symbols if e.is_Atom else frozenset().union(*(free_symbols(a) for a in e.args))
-            free[e] = found
-        return found
-
-    def diff(self, *symbols, **kwargs):
-        if kwargs or len(symbols) != 1:
-            return original(self, *symbols, **kwargs)
-        v, n = symbols[0], 1
-        if isinstance(v, (tuple, sp.Tuple)):  # Mul's product rule asks for (v, k): the k-th derivative
-            v, n = v
-        if n == 0:
-            return self
-        if n != 1 or not isinstance(v, sp.Symbol):
-            return original(self, *symbols, **kwargs)
-        if v not in free_symbols(self):
-            return sp.S.Zero
-        key = (self, v)
-        if key not in memo:
-            memo[key] = self._eval_derivative_n_times(v, 1)
-        return memo[key]
-
-    Expr.diff = diff
-    try:
-        yield
-    finally:
-        Expr.diff = original
 
 
 def brute_force(net: UnrolledLSTM, names: Sequence[str] | None = None, method: str = "memo") -> dict[str, sp.Matrix]:

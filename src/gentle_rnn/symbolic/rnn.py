@@ -33,13 +33,16 @@ Time indices are 1-based, as on the pages: ``net.h[0]`` is h(0), ``net.x[1]`` is
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
 
-from .core import Exp, Log, Sigmoid, Tanh, _flat, evaluate, exact_agreement, matrix_symbols  # noqa: F401 (re-exported)
+from .core import (  # noqa: F401 (re-exported)
+    Exp, Log, Sigmoid, Tanh, _flat, evaluate, exact_agreement, matrix_symbols, memoized_diff,
+)
 
 #: Parameter names, and the names of the gradients (the parameters and the initial state).
 PARAM_KEYS = ("U", "W", "b", "V", "c")
@@ -167,16 +170,26 @@ def unroll(
 
 
 def brute_force_terms(
-    net: UnrolledRNN, loss_terms: Mapping[int, sp.Expr] | None = None, names: Sequence[str] = GRAD_KEYS
+    net: UnrolledRNN, loss_terms: Mapping[int, sp.Expr] | None = None, names: Sequence[str] = GRAD_KEYS,
+    method: str = "memo",
 ) -> dict[int, dict]:
     """dL(t)/dtheta for each loss term separately, by ``sympy.diff``: ``{t: {name: Matrix}}``.
 
     The derivatives of the network's own terms ``net.L_t`` are kept on ``net`` and reused (they are the
     costly part: L(T) is the deepest tree). ``loss_terms`` replaces some or all terms (for truncated BPTT,
     :func:`detached_loss_terms`); a term that *is* the network's own is not differentiated twice.
-    ``names`` restricts the gradients computed for the replaced terms.
+    ``names`` restricts the gradients computed for the replaced terms. ``method="sympy"``: plain
+    ``sympy.diff`` per entry; ``method="memo"``: the same SymPy rules inside :func:`memoized_diff`
+    (identical expressions, several times faster; tests/test_rnn_symbolic.py asserts ``==``).
     """
+    if method not in ("sympy", "memo"):
+        raise ValueError(f"method must be 'sympy' or 'memo', got {method!r}")
     terms = net.L_t if loss_terms is None else loss_terms
+    with memoized_diff() if method == "memo" else contextlib.nullcontext():
+        return _brute_force_terms(net, terms, names)
+
+
+def _brute_force_terms(net: UnrolledRNN, terms: Mapping[int, sp.Expr], names: Sequence[str]) -> dict[int, dict]:
     out = {}
     for t, Lt in terms.items():
         own = Lt is net.L_t.get(t)
@@ -190,16 +203,17 @@ def brute_force_terms(
 
 
 def brute_force(
-    net: UnrolledRNN, loss_terms: Mapping[int, sp.Expr] | None = None, names: Sequence[str] = GRAD_KEYS
+    net: UnrolledRNN, loss_terms: Mapping[int, sp.Expr] | None = None, names: Sequence[str] = GRAD_KEYS,
+    method: str = "memo",
 ) -> dict[str, sp.Matrix]:
     """dL/dtheta for every entry of U, W, b, V, c and h(0) by ``sympy.diff`` of the unrolled loss.
 
     The reference every formula must meet. Each term L(t) is differentiated separately and the results are
     added (the derivative of a sum is the sum of the derivatives; L(t) is a smaller tree than L).
     ``loss_terms`` replaces ``net.L_t`` (used for truncated BPTT, :func:`detached_loss_terms`); ``names``
-    selects the gradients (default: all of :data:`GRAD_KEYS`).
+    selects the gradients (default: all of :data:`GRAD_KEYS`); ``method`` as in :func:`brute_force_terms`.
     """
-    per_term = brute_force_terms(net, loss_terms, names)
+    per_term = brute_force_terms(net, loss_terms, names, method)
     return {name: _sum(g[name] for g in per_term.values()) for name in names}
 
 
@@ -364,14 +378,17 @@ def hidden_gradient_brute_force(net: UnrolledRNN, t: int) -> sp.Matrix:
     return grad.xreplace(dict(zip(g, net.h[t])))
 
 
-def truncated_brute_force(net: UnrolledRNN, tau: int, names: Sequence[str] = GRAD_KEYS) -> dict[str, sp.Matrix]:
+def truncated_brute_force(
+    net: UnrolledRNN, tau: int, names: Sequence[str] = GRAD_KEYS, method: str = "memo"
+) -> dict[str, sp.Matrix]:
     """Truncated BPTT by its definition: ``sympy.diff`` of the detached terms, then h(t-tau) put back.
 
     ``names`` selects the gradients; ``V`` and ``c`` do not enter the recurrence, so holding a state
-    constant cannot change their derivatives, and leaving them out saves time.
+    constant cannot change their derivatives, and leaving them out saves time. ``method`` as in
+    :func:`brute_force_terms`.
     """
     terms, back = detached_loss_terms(net, tau)
-    grads = brute_force(net, terms, names)
+    grads = brute_force(net, terms, names, method)
     return {name: G.applyfunc(lambda g: g.xreplace(back)) for name, G in grads.items()}
 
 
