@@ -10,7 +10,7 @@ gives every such box, in the article only, ``tabindex="0"``, ``role="region"`` a
   The label is "Equation (N)" when the display carries ``\\tag{N}``;
 - tables: wrapped in ``<div class="md-scrollbox">`` (Material wraps each table in its own scroll container in
   the browser, too late for a build-time attribute; layout.css lets the outer box do the scrolling);
-- code blocks: the ``<code>`` inside ``<pre>`` that Material's CSS scrolls (Material's script drops the
+- code blocks: the ``<code>`` inside ``<pre>`` (highlighted or not) that Material's CSS scrolls (Material's script drops the
   ``tabindex`` again where a block fits, so only blocks that scroll stay tab stops);
 - notebook outputs: ``.jp-OutputArea-output`` (nbconvert already makes them focusable; they get a role and a
   name). nbconvert's ``tabindex`` on every input cell wrapper, where nothing scrolls, is removed.
@@ -33,7 +33,7 @@ _NOTEBOOK_DISPLAY = re.compile(
     r'<p>(\s*(?:\$\$.*?\$\$|<mjx-container\b[^>]*\bdisplay="true".*?</mjx-container>)\s*)</p>', re.S)
 _TAG = re.compile(r"\\tag\{([^{}]*)\}")
 _TABLE = re.compile(r"<table>.*?</table>", re.S)
-_CODE = re.compile(r'(<div class="([^"]*\bhighlight\b[^"]*)"[^>]*>\s*<pre\b[^>]*>(?:<span></span>)?)<code>')
+_CODE = re.compile(r'((?:<div class="([^"]*\bhighlight\b[^"]*)"[^>]*>\s*)?<pre\b[^>]*>(?:<span></span>)?)<code>')
 _LANGUAGE = re.compile(r"\b(?:language|hl)-([\w+-]+)")
 _OUTPUT = re.compile(r'<div class="[^"]*\bjp-OutputArea-output\b[^"]*"[^>]*')
 _INPUT_WRAPPER = re.compile(r'(<div class="jp-Cell-inputWrapper") tabindex="0"')
@@ -57,7 +57,7 @@ def regions(article: str) -> str:
         lambda m: f'<div class="md-scrollbox" {_REGION.format(f"Table {next(tables)}")}>{m.group(0)}</div>', article)
 
     def code(m: re.Match) -> str:
-        language = _LANGUAGE.search(m.group(2))
+        language = _LANGUAGE.search(m.group(2) or "")
         name = f"{language.group(1).capitalize()} code" if language and language.group(1) != "text" else "Code"
         return f"{m.group(1)}<code {_REGION.format(html.escape(name))}>"
 

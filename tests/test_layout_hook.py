@@ -39,11 +39,12 @@ def test_tables_code_and_outputs():
         "<table><tr><td>1</td></tr></table>"
         '<div class="language-python highlight"><pre><span></span><code>x = 1</code></pre></div>'
         '<div class="jp-RenderedText jp-OutputArea-output" data-mime-type="text/plain" tabindex="0"><pre>1</pre></div>'
-        '<div class="jp-Cell-inputWrapper" tabindex="0"></div>')
+        '<div class="jp-Cell-inputWrapper" tabindex="0"></div>'
+        "<p>run <code>make</code>:</p><pre><code>make test</code></pre>")
     out = layout.on_post_page(html, None, None)
-    assert _names(html) == ["Table 1", "Python code", "Cell output"]
+    assert _names(html) == ["Table 1", "Python code", "Cell output", "Code"]
     assert '<div class="md-scrollbox" tabindex="0"' in out
-    assert out.count('tabindex="0"') == 3, "the output keeps one tab stop; the input wrapper loses its own"
+    assert out.count('tabindex="0"') == 4, "the output keeps one tab stop; the input wrapper loses its own"
 
 
 def test_only_the_article_is_touched():

@@ -21,6 +21,13 @@
     const style = getComputedStyle(el);
     return style.overflowX !== "visible" && !/^(inline|table|inline-table)$/.test(style.display);
   };
+  // Where an element paints: its box, widened by any content that overflows it without being clipped (a block
+  // <mjx-container> keeps the column's width while its formula runs past it).
+  const extent = (el) => {
+    const rect = el.getBoundingClientRect();
+    if (clips(el) || !el.clientWidth) return { left: rect.left, right: rect.right, width: rect.width };
+    return { left: rect.left, right: Math.max(rect.right, rect.left + el.scrollWidth), width: Math.max(rect.width, el.scrollWidth) };
+  };
   const focusable = (el) => el.tabIndex >= 0 && (el.hasAttribute("tabindex") || el.matches("a[href], button, input, select, textarea"));
   const accessibleName = (el) => {
     const label = (el.getAttribute("aria-label") || "").trim();
@@ -51,7 +58,7 @@
         boxed = true;
         if (!boxes.has(el)) boxes.set(el, kind);
       }
-      const rect = item.getBoundingClientRect();
+      const rect = extent(item);
       if (!boxed && (rect.right > edge.right + TOLERANCE || rect.left < edge.left - TOLERANCE))
         unboxed.push({ kind, what: describe(item), width: Math.round(rect.width), room: Math.round(edge.width) });
     }
@@ -70,17 +77,22 @@
     });
   }
 
-  // Anything in the content that paints outside the column: walk the article, but not into boxes that clip
-  // (their content cannot paint outside them), math (measured as a whole) or SVG.
+  // Anything in the content that paints outside the column: walk the article, descending only where something
+  // overflows (an element's scroll width counts the content that runs past it unclipped), and not into boxes that
+  // clip (their content cannot paint outside them) or into math and SVG (reported as a whole).
   const outside = [];
+  const beyond = (r) => r.right > edge.right + TOLERANCE || r.left < edge.left - TOLERANCE;
+  const report = (el, r) => outside.push({ what: describe(el), left: Math.round(r.left - edge.left), right: Math.round(r.right - edge.right) });
   const walk = (el) => {
-    const rect = el.getBoundingClientRect();
-    if (rect.width && (rect.right > edge.right + TOLERANCE || rect.left < edge.left - TOLERANCE)) {
-      outside.push({ what: describe(el), left: Math.round(rect.left - edge.left), right: Math.round(rect.right - edge.right) });
-      return; // one report per subtree
-    }
-    if (clips(el) || el.matches("mjx-container, svg")) return;
+    const box = el.getBoundingClientRect();
+    if (box.width && beyond(box)) return report(el, box);
+    if (clips(el)) return;
+    const ext = extent(el);
+    if (!beyond(ext)) return;
+    if (el.matches("mjx-container, svg") || !el.children.length) return report(el, ext);
+    const before = outside.length;
     for (const child of el.children) walk(child);
+    if (outside.length === before) report(el, ext); // the element's own text runs past the column
   };
   walk(inner);
 
