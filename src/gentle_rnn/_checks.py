@@ -124,3 +124,19 @@ def numeric_array(name: str, value) -> np.ndarray:
     if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
         raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
     return arr.astype(np.float64, copy=False)
+
+
+def gate_params(params, s: Shapes, keys: tuple[str, ...], gates: tuple[str, ...]) -> dict:
+    """Check a gated cell's parameter dict (U_*, W_*, b_* per gate, then V, c) against the shapes bound in
+    ``s`` and return float64 copies in the order of ``keys``. The first gate's square W_* is checked first:
+    it fixes H, so that a transposed U_* is reported as that array's fault."""
+    param_dict("params", params, keys)
+    first = f"W_{gates[0]}"
+    p = {first: s.array(first, params[first], "H H")}
+    for gate in gates:
+        p[f"U_{gate}"] = s.array(f"U_{gate}", params[f"U_{gate}"], "H D")
+        p[f"W_{gate}"] = s.array(f"W_{gate}", params[f"W_{gate}"], "H H")
+        p[f"b_{gate}"] = s.array(f"b_{gate}", params[f"b_{gate}"], "H")
+    p["V"] = s.array("V", params["V"], "K H")
+    p["c"] = s.array("c", params["c"], "K")
+    return {k: p[k] for k in keys}

@@ -46,7 +46,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import readout
-from ._checks import Shapes, param_dict, positive_int
+from ._checks import Shapes, gate_params, positive_int
 from .functional import sigmoid_grad_from_output, tanh_grad_from_output
 
 #: The gates (and the candidate, "h") in the order in which the computation stacks them.
@@ -102,15 +102,7 @@ def _check_params(params, s: Shapes) -> dict[str, np.ndarray]:
     ``W_zeta`` is checked first because it is square: it fixes H, so that a transposed ``U_*`` is reported
     as that array's fault.
     """
-    param_dict("params", params, PARAM_KEYS)
-    p = {"W_zeta": s.array("W_zeta", params["W_zeta"], "H H")}
-    for gate in GATES:
-        p[f"U_{gate}"] = s.array(f"U_{gate}", params[f"U_{gate}"], "H D")
-        p[f"W_{gate}"] = s.array(f"W_{gate}", params[f"W_{gate}"], "H H")
-        p[f"b_{gate}"] = s.array(f"b_{gate}", params[f"b_{gate}"], "H")
-    p["V"] = s.array("V", params["V"], "K H")
-    p["c"] = s.array("c", params["c"], "K")
-    return {k: p[k] for k in PARAM_KEYS}
+    return gate_params(params, s, PARAM_KEYS, GATES)
 
 
 def _validate(params, x, h0, y=None):

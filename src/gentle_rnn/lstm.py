@@ -46,7 +46,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import readout
-from ._checks import Shapes, param_dict, positive_int, real_number
+from ._checks import Shapes, gate_params, positive_int, real_number
 from .functional import sigmoid_grad_from_output, tanh_grad_from_output
 
 #: The gates in the order in which the computation stacks them.
@@ -111,15 +111,7 @@ def _validate(params, x, h0, s0, y=None):
 
 def _check_params(params, s: Shapes) -> dict[str, np.ndarray]:
     """Check the parameter dict against the shapes bound in ``s`` (binding D, H, K); return float64 copies."""
-    param_dict("params", params, PARAM_KEYS)
-    p = {"W_z": s.array("W_z", params["W_z"], "H H")}
-    for gate in GATES:
-        p[f"U_{gate}"] = s.array(f"U_{gate}", params[f"U_{gate}"], "H D")
-        p[f"W_{gate}"] = s.array(f"W_{gate}", params[f"W_{gate}"], "H H")
-        p[f"b_{gate}"] = s.array(f"b_{gate}", params[f"b_{gate}"], "H")
-    p["V"] = s.array("V", params["V"], "K H")
-    p["c"] = s.array("c", params["c"], "K")
-    return {k: p[k] for k in PARAM_KEYS}
+    return gate_params(params, s, PARAM_KEYS, GATES)
 
 
 def _stacked(p: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

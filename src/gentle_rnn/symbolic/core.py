@@ -125,6 +125,33 @@ def matrix_symbols(name: str, rows: int, cols: int = 1, latex: str | None = None
 _LATEX_NAMES: dict[sp.Symbol, str] = {}
 
 
+def matrix_sum(matrices: Iterable[sp.Matrix]) -> sp.Matrix:
+    """The sum of a non-empty sequence of equally shaped matrices (``sum()`` would start from the number 0)."""
+    it = iter(matrices)
+    total = next(it)
+    for m in it:
+        total = total + m
+    return total
+
+
+def gate_parameter_symbols(D: int, H: int, K: int, gates: Sequence[str],
+                           latex_of: Mapping[str, str] | None = None) -> dict[str, sp.Matrix]:
+    """Symbols for a gated cell's U_* (H x D), W_* (H x H), b_* (H) for each gate *, then V (K x H), c (K).
+
+    ``latex_of`` maps a gate's code name to its LaTeX letter (``"zeta" -> "\\zeta"``); by default the name.
+    """
+    latex_of = latex_of or {}
+    P = {}
+    for g in gates:
+        sub = latex_of.get(g, g)
+        P[f"U_{g}"] = matrix_symbols(f"U_{g}", H, D, latex=f"(U_{{{sub}}})")
+        P[f"W_{g}"] = matrix_symbols(f"W_{g}", H, H, latex=f"(W_{{{sub}}})")
+        P[f"b_{g}"] = matrix_symbols(f"b_{g}", H, latex=f"(b_{{{sub}}})")
+    P["V"] = matrix_symbols("V", K, H)
+    P["c"] = matrix_symbols("c", K)
+    return P
+
+
 def latex(expr, **kwargs) -> str:
     """``sympy.latex`` with the symbol names of :func:`matrix_symbols` (``W_{12}`` not ``W[0,1]``)."""
     return sp.latex(expr, symbol_names=_LATEX_NAMES, **kwargs)

@@ -25,7 +25,7 @@ import numpy as np
 import sympy as sp
 
 from ..gru import GATES, GRAD_KEYS, PARAM_KEYS, check_convention
-from .core import Sigmoid, Tanh, matrix_symbols
+from .core import Sigmoid, Tanh, gate_parameter_symbols, matrix_sum, matrix_symbols
 from .lstm import _lazy_product, _lazy_sum, diag, hadamard, memoized_diff
 from .rnn import NUMPY_FUNCTIONS, bind_batch, cross_entropy, evaluate, evaluate_on_batch, exact_agreement, softmax
 
@@ -39,24 +39,9 @@ GATE_PARAM_KEYS = PARAM_KEYS[:-2]
 LATEX = {"zeta": r"\zeta", "rho": r"\rho", "h": "h"}
 
 
-def _sum(matrices) -> sp.Matrix:
-    it = iter(matrices)
-    total = next(it)
-    for m in it:
-        total = total + m
-    return total
-
-
 def parameter_symbols(D: int, H: int, K: int) -> dict[str, sp.Matrix]:
     """Symbols for U_* (H x D), W_* (H x H), b_* (H) for * = zeta, rho, h, and V (K x H), c (K)."""
-    P = {}
-    for g in GATES:
-        P[f"U_{g}"] = matrix_symbols(f"U_{g}", H, D, latex=f"(U_{{{LATEX[g]}}})")
-        P[f"W_{g}"] = matrix_symbols(f"W_{g}", H, H, latex=f"(W_{{{LATEX[g]}}})")
-        P[f"b_{g}"] = matrix_symbols(f"b_{g}", H, latex=f"(b_{{{LATEX[g]}}})")
-    P["V"] = matrix_symbols("V", K, H)
-    P["c"] = matrix_symbols("c", K)
-    return P
+    return gate_parameter_symbols(D, H, K, GATES, LATEX)
 
 
 @dataclass
@@ -224,11 +209,11 @@ def bptt(net: UnrolledGRU) -> GRUBPTT:
         da[t], steps[t], dh_next = st.da, st, st.dh_prev
     grads: dict[str, sp.Matrix] = {}
     for g in GATES:  # (6.12)
-        grads[f"U_{g}"] = _sum(steps[t].dU[g] for t in range(1, T + 1))
-        grads[f"W_{g}"] = _sum(steps[t].dW[g] for t in range(1, T + 1))
-        grads[f"b_{g}"] = _sum(steps[t].db[g] for t in range(1, T + 1))
-    grads["V"] = _sum(do[t] * net.h[t].T for t in range(1, T + 1))  # (6.6)
-    grads["c"] = _sum(do[t] for t in range(1, T + 1))
+        grads[f"U_{g}"] = matrix_sum(steps[t].dU[g] for t in range(1, T + 1))
+        grads[f"W_{g}"] = matrix_sum(steps[t].dW[g] for t in range(1, T + 1))
+        grads[f"b_{g}"] = matrix_sum(steps[t].db[g] for t in range(1, T + 1))
+    grads["V"] = matrix_sum(do[t] * net.h[t].T for t in range(1, T + 1))  # (6.6)
+    grads["c"] = matrix_sum(do[t] for t in range(1, T + 1))
     grads["h0"] = dh_next  # (6.13)
     return GRUBPTT(do, dh, da, {k: grads[k] for k in GRAD_KEYS})
 

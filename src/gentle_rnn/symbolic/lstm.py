@@ -40,7 +40,7 @@ import numpy as np
 import sympy as sp
 
 from ..lstm import GATES, GRAD_KEYS, PARAM_KEYS
-from .core import Sigmoid, Tanh, matrix_symbols, memoized_diff
+from .core import Sigmoid, Tanh, gate_parameter_symbols, matrix_sum, matrix_symbols, memoized_diff
 from .rnn import NUMPY_FUNCTIONS, bind_batch, cross_entropy, evaluate, evaluate_on_batch, exact_agreement, softmax
 
 __all__ = [
@@ -66,28 +66,13 @@ def _ones(n: int) -> sp.Matrix:
     return sp.ones(n, 1)
 
 
-def _sum(matrices) -> sp.Matrix:
-    it = iter(matrices)
-    total = next(it)
-    for m in it:
-        total = total + m
-    return total
-
-
 # ----------------------------------------------------------------------------------------------------------------
 # one step and the unrolled network
 
 
 def parameter_symbols(D: int, H: int, K: int) -> dict[str, sp.Matrix]:
     """Symbols for U_* (H x D), W_* (H x H), b_* (H) for * = z, g, f, q, and V (K x H), c (K)."""
-    P = {}
-    for gate in GATES:
-        P[f"U_{gate}"] = matrix_symbols(f"U_{gate}", H, D, latex=f"(U_{gate})")
-        P[f"W_{gate}"] = matrix_symbols(f"W_{gate}", H, H, latex=f"(W_{gate})")
-        P[f"b_{gate}"] = matrix_symbols(f"b_{gate}", H, latex=f"(b_{gate})")
-    P["V"] = matrix_symbols("V", K, H)
-    P["c"] = matrix_symbols("c", K)
-    return P
+    return gate_parameter_symbols(D, H, K, GATES)
 
 
 @dataclass
@@ -247,7 +232,7 @@ def step_backward(P: Mapping[str, sp.Matrix], c: Cell, x: sp.Matrix, h_prev: sp.
         "g": hadamard(hadamard(ds, c.z), hadamard(c.g, one - c.g)),  # (5.13)
         "f": hadamard(hadamard(ds, s_prev), hadamard(c.f, one - c.f)),  # (5.14)
     }
-    dh_prev = _sum(P[f"W_{gate}"].T * da[gate] for gate in GATES)  # (5.9)
+    dh_prev = matrix_sum(P[f"W_{gate}"].T * da[gate] for gate in GATES)  # (5.9)
     ds_prev = hadamard(c.f, ds)  # (5.10): the cell path
     dU = {gate: da[gate] * x.T for gate in GATES}  # (5.15)
     dW = {gate: da[gate] * h_prev.T for gate in GATES}
@@ -290,11 +275,11 @@ def bptt(net: UnrolledLSTM) -> LSTMBPTT:
         dh_next, ds_next = st.dh_prev, st.ds_prev
     grads: dict[str, sp.Matrix] = {}
     for gate in GATES:  # (5.15)
-        grads[f"U_{gate}"] = _sum(steps[t].dU[gate] for t in range(1, T + 1))
-        grads[f"W_{gate}"] = _sum(steps[t].dW[gate] for t in range(1, T + 1))
-        grads[f"b_{gate}"] = _sum(steps[t].db[gate] for t in range(1, T + 1))
-    grads["V"] = _sum(do[t] * net.h[t].T for t in range(1, T + 1))  # (5.8)
-    grads["c"] = _sum(do[t] for t in range(1, T + 1))
+        grads[f"U_{gate}"] = matrix_sum(steps[t].dU[gate] for t in range(1, T + 1))
+        grads[f"W_{gate}"] = matrix_sum(steps[t].dW[gate] for t in range(1, T + 1))
+        grads[f"b_{gate}"] = matrix_sum(steps[t].db[gate] for t in range(1, T + 1))
+    grads["V"] = matrix_sum(do[t] * net.h[t].T for t in range(1, T + 1))  # (5.8)
+    grads["c"] = matrix_sum(do[t] for t in range(1, T + 1))
     grads["h0"], grads["s0"] = dh_next, ds_next  # (5.16)
     return LSTMBPTT(do, dh, ds, da, {k: grads[k] for k in GRAD_KEYS})
 
