@@ -98,13 +98,13 @@ show(r"h_1^{(t)}", c0.h[0].xreplace(short), text="h_1(t), update='keep' (nodes a
 # $$\begin{aligned}
 # \frac{\partial h^{(t)}}{\partial h^{(t-1)}} &= \operatorname{diag}\big(\mu^{(t)}\big)\\
 # &\quad \pm \operatorname{diag}\big((h^{(t-1)} - \tilde h^{(t)}) \odot \zeta^{(t)} \odot (1 - \zeta^{(t)})\big) W_\zeta\\
-# &\quad + \operatorname{diag}\big((1 - \mu^{(t)}) \odot (1 - \tilde h^{(t)} \odot \tilde h^{(t)})\big)
-#   \frac{\partial a_h^{(t)}}{\partial h^{(t-1)}},\\
-# \frac{\partial a_h^{(t)}}{\partial h^{(t-1)}} &= W_h \operatorname{diag}\big(\rho^{(t)}\big)
-#   + W_h \operatorname{diag}\big(h^{(t-1)} \odot \rho^{(t)} \odot (1 - \rho^{(t)})\big) W_\rho\\
+# &\quad + \operatorname{diag}\big((1 - \mu^{(t)}) \odot (1 - \tilde h^{(t)} \odot \tilde h^{(t)})\big)\\
+# &\qquad\quad \cdot \frac{\partial a_h^{(t)}}{\partial h^{(t-1)}},\\
+# \frac{\partial a_h^{(t)}}{\partial h^{(t-1)}} &= W_h \operatorname{diag}\big(\rho^{(t)}\big)\\
+# &\quad + W_h \operatorname{diag}\big(h^{(t-1)} \odot \rho^{(t)} \odot (1 - \rho^{(t)})\big) W_\rho\\
 # &\qquad \text{(this for (6.3); for (6.3'):)}\\
-# \frac{\partial a_h^{(t)}}{\partial h^{(t-1)}} &= \operatorname{diag}\big(\rho^{(t)}\big) W_h
-#   + \operatorname{diag}\big(W_h h^{(t-1)} \odot \rho^{(t)} \odot (1 - \rho^{(t)})\big) W_\rho .
+# \frac{\partial a_h^{(t)}}{\partial h^{(t-1)}} &= \operatorname{diag}\big(\rho^{(t)}\big) W_h\\
+# &\quad + \operatorname{diag}\big(W_h h^{(t-1)} \odot \rho^{(t)} \odot (1 - \rho^{(t)})\big) W_\rho .
 # \end{aligned} \tag{6.14}$$
 #
 # The first term is the GRU's analogue of the LSTM's constant error carousel: with the gates held fixed,
@@ -311,9 +311,11 @@ print("(6.17) closed form, (6.18) associativity,\n  and the NumPy loop and Blell
 # $$\frac{\partial L}{\partial h^{(t)}} = V^\top \frac{\partial L}{\partial o^{(t)}} + \mu^{(t+1)} \odot \frac{\partial L}{\partial h^{(t+1)}},
 #   \qquad \frac{\partial L}{\partial h^{(T)}} = V^\top \frac{\partial L}{\partial o^{(T)}}, \tag{6.20}$$
 #
-# $$\frac{\partial L}{\partial \mu^{(t)}} = \frac{\partial L}{\partial h^{(t)}} \odot h^{(t-1)}, \qquad
-#   \frac{\partial L}{\partial \psi^{(t)}} = \frac{\partial L}{\partial h^{(t)}}, \qquad
-#   \frac{\partial L}{\partial h^{(0)}} = \mu^{(1)} \odot \frac{\partial L}{\partial h^{(1)}} . \tag{6.21}$$
+# $$\begin{aligned}
+# \frac{\partial L}{\partial \mu^{(t)}} &= \frac{\partial L}{\partial h^{(t)}} \odot h^{(t-1)}, \qquad
+#   \frac{\partial L}{\partial \psi^{(t)}} = \frac{\partial L}{\partial h^{(t)}},\\
+# \frac{\partial L}{\partial h^{(0)}} &= \mu^{(1)} \odot \frac{\partial L}{\partial h^{(1)}} .
+# \end{aligned} \tag{6.21}$$
 #
 # (6.20) is a linear recurrence of the form (6.16) in reversed time, so the same scan computes it
 # (`scan._reverse`). Below, free symbols stand for the outside parts $V^\top \partial L/\partial o^{(t)}$, and
