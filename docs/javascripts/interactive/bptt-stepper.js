@@ -130,7 +130,7 @@ export function mount(root) {
       const k = Number(key.slice(2));
       const stepOf = kind === "ah" ? k - 1 : k; // the step at which the edge delivers its gradient (h(k-1) at k - 1)
       const doneAt = stepOf === 0 ? T + 1 : T - stepOf + 1; // the position at which it is crossed
-      let state = position > doneAt ? "done" : position === doneAt ? "current" : "todo";
+      let state = position > doneAt ? "done" : position === doneAt ? "current" : "ahead";
       if (kind === "ah" && k >= 2 && steps[T - k + 1].sent.length === 0) state = "cut"; // tau drops everything here
       g.setAttribute("class", `rnn-edge rnn-edge--${state}`);
       if (kind === "ah") g.lastChild.textContent = state === "cut" ? "cut" : "W\u1d40";
@@ -168,7 +168,7 @@ export function mount(root) {
       const [tt, u] = key.split(",").map(Number);
       const dropped = tt - u >= tau;
       const reached = position >= T - u + 1;
-      g.setAttribute("class", `rnn-cell rnn-cell--${dropped ? "dropped" : reached ? "kept" : "todo"}`);
+      g.setAttribute("class", `rnn-cell rnn-cell--${dropped ? "dropped" : reached ? "kept" : "ahead"}`);
       g.lastChild.textContent = dropped ? "\u00d7" : reached ? "\u2713" : "";
     }
     const droppedCount = Object.keys(cells).filter((k) => { const [a, b] = k.split(",").map(Number); return a - b >= tau; }).length;
