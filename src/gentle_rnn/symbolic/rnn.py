@@ -41,7 +41,8 @@ import numpy as np
 import sympy as sp
 
 from .core import (  # noqa: F401 (re-exported)
-    Exp, Log, Sigmoid, Tanh, _flat, evaluate, exact_agreement, matrix_symbols, memoized_diff,
+    Exp, Log, Sigmoid, Tanh, _flat, evaluate, exact_agreement, matrix_sum, matrix_symbols,
+    memoized_diff,
 )
 
 #: Parameter names, and the names of the gradients (the parameters and the initial state).
@@ -214,7 +215,7 @@ def brute_force(
     selects the gradients (default: all of :data:`GRAD_KEYS`); ``method`` as in :func:`brute_force_terms`.
     """
     per_term = brute_force_terms(net, loss_terms, names, method)
-    return {name: _sum(g[name] for g in per_term.values()) for name in names}
+    return {name: matrix_sum(g[name] for g in per_term.values()) for name in names}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -261,22 +262,14 @@ def bptt(net: UnrolledRNN) -> BPTT:
         da[t] = tanh_jacobian(net.h[t]) * dh[t]  # (3.4)
     steps = range(T0, T1 + 1)
     grads = {
-        "c": _sum(do[t] for t in steps),  # (3.5)
-        "V": _sum(do[t] * net.h[t].T for t in steps),  # (3.6)
-        "b": _sum(da[t] for t in steps),  # (3.7)
-        "W": _sum(da[t] * net.h[t - 1].T for t in steps),  # (3.8)
-        "U": _sum(da[t] * net.x[t].T for t in steps),  # (3.9)
+        "c": matrix_sum(do[t] for t in steps),  # (3.5)
+        "V": matrix_sum(do[t] * net.h[t].T for t in steps),  # (3.6)
+        "b": matrix_sum(da[t] for t in steps),  # (3.7)
+        "W": matrix_sum(da[t] * net.h[t - 1].T for t in steps),  # (3.8)
+        "U": matrix_sum(da[t] * net.x[t].T for t in steps),  # (3.9)
         "h0": W.T * da[T0],  # (3.10)
     }
     return BPTT(do, dh, da, {k: grads[k] for k in GRAD_KEYS})
-
-
-def _sum(matrices: Iterable[sp.Matrix]) -> sp.Matrix:
-    it = iter(matrices)
-    total = next(it)
-    for m in it:
-        total = total + m
-    return total
 
 
 def path_deltas(net: UnrolledRNN) -> dict[tuple[int, int], sp.Matrix]:
@@ -310,16 +303,16 @@ def gradients_from_paths(net: UnrolledRNN, keep: Callable[[int, int], bool]) -> 
     H = net.H
     zero = sp.zeros(H, 1)
     kept = {(t, u): d for (t, u), d in delta.items() if keep(t, u)}
-    da = {u: _sum([zero] + [d for (t, u2), d in kept.items() if u2 == u]) for u in range(T0, T1 + 1)}
+    da = {u: matrix_sum([zero] + [d for (t, u2), d in kept.items() if u2 == u]) for u in range(T0, T1 + 1)}
     steps = range(T0, T1 + 1)
     # the output layer's terms pass through no step of the recurrence: they belong to the pairs (t, t)
     do = {t: net.y_hat[t] - net.e[t] if keep(t, t) else sp.zeros(net.K, 1) for t in steps}
     grads = {
-        "U": _sum(da[u] * net.x[u].T for u in steps),
-        "W": _sum(da[u] * net.h[u - 1].T for u in steps),
-        "b": _sum(da[u] for u in steps),
-        "V": _sum(do[t] * net.h[t].T for t in steps),
-        "c": _sum(do[t] for t in steps),
+        "U": matrix_sum(da[u] * net.x[u].T for u in steps),
+        "W": matrix_sum(da[u] * net.h[u - 1].T for u in steps),
+        "b": matrix_sum(da[u] for u in steps),
+        "V": matrix_sum(do[t] * net.h[t].T for t in steps),
+        "c": matrix_sum(do[t] for t in steps),
         "h0": W.T * da[T0],
     }
     return grads
