@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import random
 import sys
+import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 
@@ -323,8 +324,26 @@ def show(tex: str, expr=None, *, text: str | None = None) -> None:
         print(text or tex)
     else:
         print(f"{text or tex} =")
-        print(sp.pretty(expr, use_unicode=True))
+        print(_pretty(expr))
     print()
+
+
+def _pretty(expr) -> str:
+    """``sympy.pretty`` without importing ``sympy.physics.units`` (about 0.3 s, a third of ``import sympy``).
+
+    The pretty printer imports that package only to ask whether a factor is a ``Quantity``; no expression
+    can hold one unless the package was imported, so until then a stand-in class answers the same "no".
+    """
+    name = "sympy.physics.units"
+    if name in sys.modules:
+        return sp.pretty(expr, use_unicode=True)
+    stand_in = types.ModuleType(name)
+    stand_in.Quantity = type("Quantity", (), {})
+    sys.modules[name] = stand_in
+    try:
+        return sp.pretty(expr, use_unicode=True)
+    finally:
+        del sys.modules[name]
 
 
 @contextlib.contextmanager
