@@ -12,6 +12,7 @@ derivative rule against SymPy's own functions, and :func:`to_sympy_functions` ma
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import sys
 import types
@@ -255,16 +256,42 @@ def _flat(x) -> list:
     return [x]
 
 
+def random_rational_point(inputs: Iterable[sp.Symbol], rng: random.Random) -> tuple[dict, dict]:
+    """One random point of :func:`exact_agreement`: ``(values, functions)`` for :func:`evaluate`.
+
+    ``values`` gives every input a random rational; ``functions`` gives every distinct function node
+    (identified by its kind and the exact value of its argument) its own random rational, drawn the first
+    time the node is met (positive for ``Exp`` and ``Sigmoid``). Evaluating several expressions with the same
+    ``functions`` gives the same node the same value in all of them.
+    """
+    node_values: dict[tuple[str, Fraction], Fraction] = {}
+
+    def node(kind: str, positive: bool):
+        def value(arg):
+            key = (kind, Fraction(arg))
+            if key not in node_values:
+                lo = 1 if positive else -29
+                node_values[key] = Fraction(rng.randint(lo, 29) or 1, rng.randint(1, 31))
+            return node_values[key]
+
+        return value
+
+    functions = {Tanh: node("tanh", False), Sigmoid: node("sigmoid", True), Exp: node("exp", True),
+                 Log: node("log", False)}
+    values = {s: Fraction(rng.randint(-40, 40), rng.randint(1, 17)) for s in inputs}
+    return values, functions
+
+
 def exact_agreement(lhs, rhs, inputs: Iterable[sp.Symbol], points: int = 3, seed: int = 0) -> int:
     """Check ``lhs == rhs`` *exactly* at ``points`` random rational points, over the shared graph.
 
     Every input gets a random rational value and every distinct function node (identified by the exact
-    value of its argument) its own random rational value; both sides are evaluated in exact ``Fraction``
-    arithmetic and must be *equal*. Both sides are rational functions of the inputs and of the node values
-    (they come from the same derivative rules), so equality at random points certifies the formal identity
-    up to a vanishing probability (Schwartz-Zippel); no floating-point tolerance is involved.
-    The evaluation (:func:`evaluate`) visits every distinct subexpression once; ``lambdify`` would walk the
-    expanded tree, which at (D, H, K, T) = (2, 3, 4, 3) alone takes many seconds.
+    value of its argument) its own random rational value (:func:`random_rational_point`); both sides are
+    evaluated in exact ``Fraction`` arithmetic and must be *equal*. Both sides are rational functions of the
+    inputs and of the node values (they come from the same derivative rules), so equality at random points
+    certifies the formal identity up to a vanishing probability (Schwartz-Zippel); no floating-point
+    tolerance is involved. The evaluation (:func:`evaluate`) visits every distinct subexpression once;
+    ``lambdify`` would walk the expanded tree, which at (D, H, K, T) = (2, 3, 4, 3) alone takes many seconds.
 
     Returns the number of entries checked; raises ``AssertionError`` naming the first entry that differs.
     """
@@ -274,27 +301,162 @@ def exact_agreement(lhs, rhs, inputs: Iterable[sp.Symbol], points: int = 3, seed
         raise ValueError(f"lhs has {len(lhs_flat)} entries but rhs has {len(rhs_flat)}")
     rng = random.Random(seed)
     for _ in range(points):
-        node_values: dict[tuple[str, Fraction], Fraction] = {}
-
-        def node(kind: str, positive: bool):
-            def value(arg):
-                key = (kind, Fraction(arg))
-                if key not in node_values:
-                    lo = 1 if positive else -29
-                    node_values[key] = Fraction(rng.randint(lo, 29) or 1, rng.randint(1, 31))
-                return node_values[key]
-
-            return value
-
-        functions = {Tanh: node("tanh", False), Sigmoid: node("sigmoid", True), Exp: node("exp", True),
-                     Log: node("log", False)}
-        point = {s: Fraction(rng.randint(-40, 40), rng.randint(1, 17)) for s in inputs}
+        point, functions = random_rational_point(inputs, rng)
         both = evaluate(lhs_flat + rhs_flat, point, functions)
         left, right = both[: len(lhs_flat)], both[len(lhs_flat):]
         for i, (a, b) in enumerate(zip(left, right)):
             if a != b:
                 raise AssertionError(f"entry {i} differs at a random rational point: {a} != {b}")
     return len(lhs_flat)
+
+
+def _post_order(roots: Sequence[sp.Basic]) -> list[sp.Basic]:
+    """Every distinct subexpression of ``roots``, each after all of its arguments (iterative, no recursion)."""
+    seen: set = set()
+    order: list = []
+    for root in roots:
+        if root in seen:
+            continue
+        stack = [(root, iter(root.args))]
+        seen.add(root)
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if child not in seen:
+                    seen.add(child)
+                    stack.append((child, iter(child.args)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _fdiff(node: sp.Basic) -> sp.Expr:
+    """The class's derivative rule at a function node, ``node.fdiff(1)`` (``1 - Tanh(a)**2`` for ``Tanh(a)``),
+    built once per node: building SymPy expressions is the slow part of a point's chain rule."""
+    return node.fdiff(1)
+
+
+def expression_sizes(expr: sp.Basic) -> tuple[int, int]:
+    """``(graph, tree)``: the number of distinct subexpressions of ``expr`` (what memory holds, what
+    :func:`evaluate` and :func:`derivatives_at` visit) and the number of nodes of its tree written out (what
+    a walk without memory, such as ``sympy.diff``'s, ``lambdify``'s or the printers', visits)."""
+    order = _post_order([sp.sympify(expr)])
+    tree: dict = {}
+    for e in order:
+        tree[e] = 1 + sum(tree[a] for a in e.args)
+    return len(order), tree[order[-1]]
+
+
+def derivatives_at(outputs, wrt, values: Mapping, functions: Mapping[type, Callable], *,
+                   memo: dict | None = None) -> list[list]:
+    """``[[d outputs[i] / d wrt[j] for j] for i]`` at one point, by the chain rule over the shared graph.
+
+    Reverse mode (backpropagation) in the arithmetic of ``values`` (exact ``Fraction`` for the points of
+    :func:`random_rational_point`): every distinct subexpression is visited once per output, and each node
+    passes its adjoint to its arguments with the local rules ``sympy.diff`` applies: the sum rule for
+    ``Add``; the product rule for ``Mul`` (the product of the other factors); the power rule
+    ``n base^(n-1)`` for an integer power; and for ``Tanh``, ``Sigmoid``, ``Exp``, ``Log`` the class's own
+    ``fdiff`` (the rule :mod:`~gentle_rnn.symbolic.core` gives SymPy), evaluated at the node's value. The
+    result equals the ``sympy.diff`` expression evaluated at the same point with the same node values
+    (tests/test_exact_derivatives.py asserts it), without ever building that expression.
+
+    ``wrt`` may hold symbols or any subexpression of the outputs (a node ``h_i(t) = Tanh(a_i(t))``: its
+    adjoint is the *total* derivative, everything computed from it moving with it); a ``wrt`` entry absent
+    from an output has derivative 0.
+    """
+    outputs, wrt = [sp.sympify(o) for o in _flat(outputs)], _flat(wrt)
+    memo = {} if memo is None else memo
+    evaluate(outputs, values, functions, memo=memo)  # every node's value, into memo
+    local: dict = {}  # node -> [(argument, d node / d argument)], shared by all outputs
+    one = 1
+
+    def rules(e):
+        found = local.get(e)
+        if found is not None:
+            return found
+        args = e.args
+        if e.is_Add:
+            found = [(a, one) for a in args if not a.is_Number]
+        elif e.is_Mul:
+            vals = [memo[a] for a in args]
+            prefix = [one]
+            for v in vals[:-1]:
+                prefix.append(prefix[-1] * v)
+            suffix, out = one, [None] * len(args)
+            for i in range(len(args) - 1, -1, -1):
+                out[i] = (args[i], prefix[i] * suffix)
+                suffix = suffix * vals[i]
+            found = [(a, d) for a, d in out if not a.is_Number]
+        elif e.is_Pow:
+            base, n = args
+            n = int(n)  # evaluate has already refused a non-integer exponent
+            b = memo[base]
+            b = Fraction(b) if isinstance(b, int) else b  # int ** -2 would be a float
+            found = [(base, n * b ** (n - 1))]
+        elif type(e) in functions:
+            found = [(args[0], evaluate([_fdiff(e)], {}, functions, memo=memo)[0])]
+        else:  # a symbol or a number: a leaf
+            found = []
+        local[e] = found
+        return found
+
+    table = []
+    for out in outputs:
+        order = _post_order([out])
+        adjoint = {out: one}
+        for e in reversed(order):
+            g = adjoint.get(e)
+            if g is None or g == 0 or e.is_Atom:
+                continue
+            for arg, d in rules(e):
+                adjoint[arg] = adjoint.get(arg, 0) + g * d
+        table.append([adjoint.get(w, 0) for w in wrt])
+    return table
+
+
+def exact_derivative_agreement(claimed, outputs, wrt, inputs: Iterable[sp.Symbol], *,
+                               bind: Mapping[sp.Symbol, sp.Expr] | None = None,
+                               points: int = 3, seed: int = 0) -> int:
+    """Check ``claimed == d outputs / d wrt`` *exactly* at ``points`` random rational points.
+
+    ``claimed`` lists ``len(outputs) * len(wrt)`` expressions, output-major: for one loss and a parameter
+    matrix, the gradient matrix itself (``outputs=[L]``, ``wrt=W``, ``claimed=dL/dW``, entries in the same
+    order); for a Jacobian, the matrix ``J[i, j] = d outputs[i] / d wrt[j]``. At each point of
+    :func:`random_rational_point` the derivatives are computed by :func:`derivatives_at` (the chain rule
+    of ``sympy.diff``, never built as an expression) and ``claimed`` is evaluated with the *same* node
+    values; every entry must be equal. Both are rational functions of the inputs and the node values, so
+    equality at random points certifies the identity up to a vanishing probability (Schwartz-Zippel), as in
+    :func:`exact_agreement`.
+
+    ``bind`` maps extra symbols to expressions: at each point such a symbol takes the value of its
+    expression, but the derivative does not pass through it (it is a leaf). That is "held constant": truncated
+    BPTT holds h(t - tau) fixed this way.
+
+    Returns the number of entries checked; raises ``AssertionError`` naming the first that differs.
+    """
+    inputs, outputs, wrt, claimed = list(inputs), _flat(outputs), _flat(wrt), _flat(claimed)
+    if len(claimed) != len(outputs) * len(wrt):
+        raise ValueError(f"claimed has {len(claimed)} entries, expected len(outputs) * len(wrt) = "
+                         f"{len(outputs)} * {len(wrt)}")
+    bind = dict(bind or {})
+    rng = random.Random(seed)
+    for _ in range(points):
+        point, functions = random_rational_point(inputs, rng)
+        memo: dict = {}
+        if bind:
+            held = evaluate(list(bind.values()), point, functions, memo=memo)
+            point.update(zip(bind, held))
+        table = derivatives_at(outputs, wrt, point, functions, memo=memo)
+        want = evaluate(claimed, point, functions, memo=memo)
+        for i, row in enumerate(table):
+            for j, got in enumerate(row):
+                if got != want[i * len(wrt) + j]:
+                    raise AssertionError(f"d output {i} / d {wrt[j]} differs at a random rational point: "
+                                         f"chain rule {got} != claimed {want[i * len(wrt) + j]}")
+    return len(claimed)
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -78,6 +78,7 @@ class UnrolledRNN:
     symbolic_targets: bool = True
     term_grads: dict[int, dict] = field(default_factory=dict, repr=False)  # cache of brute_force_terms
     poly_cache: tuple | None = field(default=None, repr=False)  # ring and memo of prove_equal
+    delta_cache: dict | None = field(default=None, repr=False)  # path_deltas, built once
 
     @property
     def L(self) -> sp.Expr:
@@ -277,8 +278,11 @@ def path_deltas(net: UnrolledRNN) -> dict[tuple[int, int], sp.Matrix]:
 
     Equation (3.11): ``delta[t, t] = diag(1 - h(t)^2) V^T dL(t)/do(t)`` and
     ``delta[t, u - 1] = diag(1 - h(u-1)^2) W^T delta[t, u]``. It passes through t - u recurrent factors;
-    summed over every t >= u it is the total dL/da(u) of equation (3.4).
+    summed over every t >= u it is the total dL/da(u) of equation (3.4). Built once per network (the
+    expressions never change) and shared by every truncation length.
     """
+    if net.delta_cache is not None:
+        return net.delta_cache
     V, W = net.params["V"], net.params["W"]
     T0, T1 = min(net.x), max(net.x)
     delta = {}
@@ -286,6 +290,7 @@ def path_deltas(net: UnrolledRNN) -> dict[tuple[int, int], sp.Matrix]:
         delta[t, t] = tanh_jacobian(net.h[t]) * (V.T * (net.y_hat[t] - net.e[t]))
         for u in range(t, T0, -1):
             delta[t, u - 1] = tanh_jacobian(net.h[u - 1]) * (W.T * delta[t, u])
+    net.delta_cache = delta
     return delta
 
 
