@@ -243,8 +243,11 @@ class BPTT:
     grads: dict[str, sp.Matrix]
 
 
-def bptt(net: UnrolledRNN) -> BPTT:
+def bptt(net: UnrolledRNN, parameters: bool = True) -> BPTT:
     """Full BPTT in matrix form, equations (3.1)-(3.10), built on the nodes of ``net``.
+
+    ``parameters=False`` stops after (3.1)-(3.4): ``grads`` is then empty (building the sums over time of
+    outer products is the larger part of the work, and some checks need only the states' gradients).
 
     (3.1)  dL/do(t) = y_hat(t) - e(t)
     (3.2)  dL/dh(T) = V^T dL/do(T)
@@ -261,6 +264,8 @@ def bptt(net: UnrolledRNN) -> BPTT:
         if t < T1:
             dh[t] += W.T * tanh_jacobian(net.h[t + 1]) * dh[t + 1]  # (3.3)
         da[t] = tanh_jacobian(net.h[t]) * dh[t]  # (3.4)
+    if not parameters:
+        return BPTT(do, dh, da, {})
     steps = range(T0, T1 + 1)
     grads = {
         "c": matrix_sum(do[t] for t in steps),  # (3.5)
