@@ -189,3 +189,14 @@ def test_pretty_printing_without_the_units_package_is_sympy_pretty():
     import sympy.physics.units  # noqa: F401  (the real package: sympy.pretty's own path)
 
     assert ours == sp.pretty(expr, use_unicode=True)
+
+
+def test_mul_builds_the_same_expressions_as_matrix_products():
+    net = srnn.unroll(2, 3, 4, 2)
+    W, V = net.params["W"], net.params["V"]
+    J = srnn.tanh_jacobian(net.h[2])  # diagonal: exact zeros are skipped
+    assert core.mul(W.T, J, V.T) == W.T * J * V.T
+    assert core.mul(net.h[1], net.x[2].T) == net.h[1] * net.x[2].T  # an outer product
+    assert core.mul(sp.Matrix([[1, 0], [2, 3]]), sp.Matrix([[0, 5], [7, 0]])) == sp.Matrix([[0, 5], [21, 10]])
+    with pytest.raises(ValueError, match="do not fit"):
+        core.mul(W, V)
