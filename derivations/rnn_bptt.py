@@ -49,11 +49,13 @@
 # Why this proves the identity. Both the formula and the `sympy.diff` expression are rational functions of
 # the inputs and the node values, and the chain rule at the point gives exactly the value of the `sympy.diff`
 # expression there (`tests/test_exact_derivatives.py` asserts it entry by entry, against plain `sympy.diff`).
-# A rational function that is not identically zero vanishes at a random point only with a small probability:
-# at most its degree divided by the number of values each coordinate is drawn from (the Schwartz-Zippel
-# lemma). Three independent points per identity multiply these small probabilities. So an equal result at
-# every point is a proof up to that probability, with no floating point and no tolerance. Random node values
-# are *more* general than true $\tanh$ values: the identity holds whatever the nodes are.
+# Each coordinate is a fraction $p/q$ with $|p|$ and $q$ drawn up to $10^6$, so no single value has a
+# probability above about $10^{-6}$, and a polynomial that is not identically zero (the numerator of the
+# difference of the two sides) vanishes at such a point with probability at most its degree times $10^{-6}$
+# (the Schwartz-Zippel lemma); the degrees here are a few dozen. Three independent points per identity
+# multiply these probabilities, to below $10^{-12}$. So an equal result at every point is a proof up to that
+# probability, with no floating point and no tolerance. Random node values are *more* general than true
+# $\tanh$ values: the identity holds whatever the nodes are.
 #
 # The symbolic proof (both sides as polynomials with the nodes as symbols, compared coefficient by
 # coefficient, against plain `sympy.diff`) is in `tests/test_rnn_symbolic.py`, at this size and another; it

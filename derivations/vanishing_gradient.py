@@ -41,8 +41,9 @@
 # uses, in exact fractions (`exact_derivative_agreement`), and the formula evaluated at the same point must
 # give the *same* number, no tolerance. Both sides are rational functions of the inputs and the node values,
 # so agreement at three random points proves the identity up to a tiny probability (the Schwartz-Zippel
-# lemma: a non-zero rational function vanishes at a random point with probability at most its degree over
-# the number of values drawn from); `tests/test_exact_derivatives.py` checks that the chain rule at a point
+# lemma: each coordinate is a fraction with numerator and denominator drawn up to $10^6$, and a polynomial that
+# is not identically zero vanishes there with probability at most its degree times about $10^{-6}$ per point);
+# `tests/test_exact_derivatives.py` checks that the chain rule at a point
 # gives exactly what plain `sympy.diff`'s expression gives there. The bound is
 # proven in the text, with SymPy verifying each algebraic piece symbolically (for $2\times 2$ or $3 \times 3$
 # matrices of free symbols where a piece depends on the size), and then *checked numerically* on many random

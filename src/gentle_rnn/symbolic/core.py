@@ -275,10 +275,17 @@ def _flat(x) -> list:
     return [x]
 
 
+#: Random rationals are p / q with |p| <= _SPREAD and 1 <= q <= _SPREAD: no single value has a probability
+#: above about 1 / _SPREAD, so a non-zero polynomial of degree d vanishes at such a point with probability at
+#: most about d / _SPREAD (the Schwartz-Zippel lemma, in the form for independent coordinates).
+_SPREAD = 10**6
+
+
 def random_rational_point(inputs: Iterable[sp.Symbol], rng: random.Random) -> tuple[dict, dict]:
     """One random point of :func:`exact_agreement`: ``(values, functions)`` for :func:`evaluate`.
 
-    ``values`` gives every input a random rational; ``functions`` gives every distinct function node
+    ``values`` gives every input a random rational p / q (``|p|``, ``q`` up to ``_SPREAD`` = 10^6);
+    ``functions`` gives every distinct function node
     (identified by its kind and the exact value of its argument) its own random rational, drawn the first
     time the node is met (positive for ``Exp`` and ``Sigmoid``). Evaluating several expressions with the same
     ``functions`` gives the same node the same value in all of them.
@@ -289,15 +296,15 @@ def random_rational_point(inputs: Iterable[sp.Symbol], rng: random.Random) -> tu
         def value(arg):
             key = (kind, Fraction(arg))
             if key not in node_values:
-                lo = 1 if positive else -29
-                node_values[key] = Fraction(rng.randint(lo, 29) or 1, rng.randint(1, 31))
+                lo = 1 if positive else -_SPREAD
+                node_values[key] = Fraction(rng.randint(lo, _SPREAD) or 1, rng.randint(1, _SPREAD))
             return node_values[key]
 
         return value
 
     functions = {Tanh: node("tanh", False), Sigmoid: node("sigmoid", True), Exp: node("exp", True),
                  Log: node("log", False)}
-    values = {s: Fraction(rng.randint(-40, 40), rng.randint(1, 17)) for s in inputs}
+    values = {s: Fraction(rng.randint(-_SPREAD, _SPREAD), rng.randint(1, _SPREAD)) for s in inputs}
     return values, functions
 
 
