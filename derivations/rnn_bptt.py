@@ -358,7 +358,7 @@ print("tau=2 drops exactly delta(3,1) h(0)^T from grad_W L: equal at 3 random ra
 #
 # At $D=2$, $H=3$, $K=4$, $T=3$, one sample with symbolic targets: equations (3.1) to (3.12), every entry,
 # one assertion per gradient, each an exact equality at three random rational points between the formula and
-# the chain rule of `sympy.diff` (or, for truncation, between two formulas), which proves the identity up to
+# the chain rule of `sympy.diff` (and, for full = truncated + dropped, between two formulas), which proves the identity up to
 # the Schwartz-Zippel probability; the local-versus-total split of (3.8) with copies of $W$ at $D=1$, $H=2$,
 # $K=3$, $T=3$ the same way; (3.1) and the local one-step Jacobians symbolically, by `sympy.diff` and
 # expansion. The derivative rules of $\tanh$, $\exp$ and $\log$ come from [building_blocks.py](building_blocks.py).
