@@ -8,15 +8,16 @@
 # every build, so the page you are reading is the output of that run.
 #
 # **How each identity is proven.** Every identity on this page is one between exponentials. We write
-# $\tanh$ and $\sigma$ with $e^{a}$, and every $e^{c_1 v_1 + \dots + c_n v_n}$ (integer $c_i$) as
-# $E_1^{c_1} \cdots E_n^{c_n}$ with one symbol $E_i = e^{v_i}$ per variable (the rule $e^{x+y} = e^x e^y$).
-# Both sides then become rational functions of the $E_i$, and `sympy.cancel` brings their difference to
-# lowest terms $p/q$. If $p$ is the zero polynomial, the difference vanishes for every positive $E_i$, hence
-# for every real $v_i$: an exact symbolic proof, no floating point and no sample points
+# $\tanh$ and $\sigma$ with $e^{a}$, and every exponential of an integer combination of the variables as a
+# product of powers of one symbol per variable, $E_a = e^{a}$ or $E_k = e^{o_k}$ (for example
+# $e^{2 o_1 - o_3} = E_1^2 / E_3$, the rule $e^{x+y} = e^x e^y$). Both sides then become rational functions of
+# the $E$'s, and `sympy.cancel` brings their difference to lowest terms. If the numerator is the zero
+# polynomial, the difference vanishes for every positive value of the $E$'s, hence for every real value of
+# the variables: an exact symbolic proof, no floating point and no sample points
 # (`gentle_rnn.symbolic.blocks.exponential_identity`). This is the one step of `sympy.simplify` these
 # identities need, without the dozens of heuristics `simplify` tries first;
-# `tests/test_functional.py` checks that both reach the same verdict, for the true identities and for broken
-# ones.
+# `tests/test_blocks_proofs.py` checks that both reach the same verdict, for the true identities and for
+# broken ones.
 #
 # The NumPy versions live in `gentle_rnn.functional` and are tested against these results in
 # `tests/test_functional.py`.

@@ -104,7 +104,7 @@ def short(expr):
 show(r"h^{(1)}_1", net.h[1][0], text="h(1)[1]")
 show(r"h^{(2)}_1", net.h[2][0], text="h(2)[1]")
 graph, tree = expression_sizes(net.L)
-print(f"L: {graph} distinct subexpressions in memory, {tree} nodes in its tree written out")
+print(f"L: {graph} distinct subexpressions in memory,\n  {tree} nodes in its tree written out")
 
 # %% [markdown]
 # ## 2. Brute force
