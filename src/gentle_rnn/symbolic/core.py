@@ -254,23 +254,18 @@ def _flat(x) -> list:
     return [x]
 
 
-def exact_agreement(lhs, rhs, inputs: Iterable[sp.Symbol], points: int = 3, seed: int = 0) -> int:
-    """Check ``lhs == rhs`` *exactly* at ``points`` random rational points, over the shared graph.
+def random_points(inputs: Iterable[sp.Symbol], points: int = 3, seed: int = 0
+                  ) -> Iterator[tuple[dict[sp.Symbol, Fraction], dict[type, Callable]]]:
+    """The random rational points of the exact checks: ``(values, functions)`` for :func:`evaluate`, per point.
 
-    Every input gets a random rational value and every distinct function node (identified by the exact
-    value of its argument) its own random rational value; both sides are evaluated in exact ``Fraction``
-    arithmetic and must be *equal*. Both sides are rational functions of the inputs and of the node values
-    (they come from the same derivative rules), so equality at random points certifies the formal identity
-    up to a vanishing probability (Schwartz-Zippel); no floating-point tolerance is involved.
-    The evaluation (:func:`evaluate`) visits every distinct subexpression once; ``lambdify`` would walk the
-    expanded tree, which at (D, H, K, T) = (2, 3, 4, 3) alone takes many seconds.
-
-    Returns the number of entries checked; raises ``AssertionError`` naming the first entry that differs.
+    ``values`` gives every input a random rational; ``functions`` gives every distinct function node,
+    identified by its class and the exact value of its argument, its own random rational (positive for
+    ``Sigmoid`` and ``Exp``), drawn when the node is first evaluated and the same for the rest of that point.
+    So two expressions built from the same nodes see the same node values, whichever is evaluated first.
     """
     inputs = list(inputs)
-    lhs_flat, rhs_flat = _flat(lhs), _flat(rhs)
-    if len(lhs_flat) != len(rhs_flat):
-        raise ValueError(f"lhs has {len(lhs_flat)} entries but rhs has {len(rhs_flat)}")
+    if not isinstance(points, int) or points < 1:
+        raise ValueError(f"points must be a positive integer, got {points!r}")
     rng = random.Random(seed)
     for _ in range(points):
         node_values: dict[tuple[str, Fraction], Fraction] = {}
@@ -288,12 +283,153 @@ def exact_agreement(lhs, rhs, inputs: Iterable[sp.Symbol], points: int = 3, seed
         functions = {Tanh: node("tanh", False), Sigmoid: node("sigmoid", True), Exp: node("exp", True),
                      Log: node("log", False)}
         point = {s: Fraction(rng.randint(-40, 40), rng.randint(1, 17)) for s in inputs}
+        yield point, functions
+
+
+def exact_agreement(lhs, rhs, inputs: Iterable[sp.Symbol], points: int = 3, seed: int = 0) -> int:
+    """Check ``lhs == rhs`` *exactly* at ``points`` random rational points, over the shared graph.
+
+    Every input gets a random rational value and every distinct function node (identified by the exact
+    value of its argument) its own random rational value (:func:`random_points`); both sides are evaluated
+    in exact ``Fraction`` arithmetic and must be *equal*. Both sides are rational functions of the inputs
+    and of the node values (they come from the same derivative rules), so equality at random points
+    certifies the formal identity up to a vanishing probability (Schwartz-Zippel); no floating-point
+    tolerance is involved. The evaluation (:func:`evaluate`) visits every distinct subexpression once;
+    ``lambdify`` would walk the expanded tree, which at (D, H, K, T) = (2, 3, 4, 3) alone takes many seconds.
+
+    Returns the number of entries checked; raises ``AssertionError`` naming the first entry that differs.
+    """
+    lhs_flat, rhs_flat = _flat(lhs), _flat(rhs)
+    if len(lhs_flat) != len(rhs_flat):
+        raise ValueError(f"lhs has {len(lhs_flat)} entries but rhs has {len(rhs_flat)}")
+    for point, functions in random_points(inputs, points, seed):
         both = evaluate(lhs_flat + rhs_flat, point, functions)
         left, right = both[: len(lhs_flat)], both[len(lhs_flat):]
         for i, (a, b) in enumerate(zip(left, right)):
             if a != b:
                 raise AssertionError(f"entry {i} differs at a random rational point: {a} != {b}")
     return len(lhs_flat)
+
+
+def _postorder(root: sp.Basic) -> list[sp.Basic]:
+    """Every distinct subexpression of ``root`` once, each after *all* of its subexpressions.
+
+    Iterative depth-first search: a node is expanded when it first reaches the top of the stack and done
+    when it is there again, after everything pushed above it (its subexpressions) is done. (Marking nodes
+    as seen when they are pushed would not do: a subexpression that is both an argument of ``e`` and deep
+    inside a sibling could then come out after that sibling, and the reverse sweep would pass on its
+    adjoint before the sibling's share has arrived.)
+    """
+    order: list[sp.Basic] = []
+    expanded: set = set()
+    done: set = set()
+    stack = [root]
+    while stack:
+        e = stack[-1]
+        if e in done:
+            stack.pop()
+        elif e in expanded:
+            stack.pop()
+            done.add(e)
+            order.append(e)
+        else:
+            expanded.add(e)
+            stack.extend(a for a in e.args if a not in done)
+    return order
+
+
+def reverse_mode(loss: sp.Expr, wrt: Iterable[sp.Symbol], memo: Mapping[sp.Basic, object],
+                 functions: Mapping[type, Callable]) -> list:
+    """The values of ``d loss / d v`` for every ``v`` in ``wrt``, by the chain rule over the shared graph.
+
+    ``memo`` holds the value of every subexpression of ``loss`` (as :func:`evaluate` leaves it, with the
+    same ``functions``). One reverse sweep over the distinct subexpressions, each visited once, applies the
+    rules ``sympy.diff`` applies: the sum rule (``Add``), the product rule (``Mul``, the product of the other
+    factors, without division), the power rule ``d b**n = n b**(n-1) db`` for integer ``n`` (``Pow``), and
+    for a function node ``f(a)`` its class's own ``fdiff`` (``1 - Tanh(a)**2`` for ``Tanh``), evaluated at
+    the point like any other expression. The result is, exactly, the value at the point of the expression
+    ``sympy.diff(loss, v)`` would build; no derivative expression is built.
+    """
+    adjoint: dict[sp.Basic, object] = {loss: 1}
+    for e in reversed(_postorder(loss)):
+        g = adjoint.get(e)
+        if g is None or g == 0 or e.is_Atom:
+            continue
+        args = e.args
+        if e.is_Add:
+            contributions = [(a, g) for a in args]
+        elif e.is_Mul:
+            values = [memo[a] for a in args]
+            before = [1]
+            for v in values[:-1]:
+                before.append(before[-1] * v)
+            after = [1] * len(values)
+            for i in range(len(values) - 2, -1, -1):
+                after[i] = after[i + 1] * values[i + 1]
+            contributions = [(a, g * before[i] * after[i]) for i, a in enumerate(args) if not a.is_Number]
+        elif e.is_Pow:
+            base, ex = args
+            if not ex.is_Integer:
+                raise TypeError(f"reverse_mode handles integer powers only, got {e}")
+            n = int(ex)
+            contributions = [(base, g * n * Fraction(memo[base]) ** (n - 1))]
+        elif type(e) in functions:
+            contributions = [(a, g * evaluate([e.fdiff(i + 1)], {}, functions, memo=memo)[0])
+                             for i, a in enumerate(args)]
+        else:
+            raise TypeError(f"reverse_mode cannot differentiate {type(e).__name__}: {e}")
+        for a, c in contributions:
+            if not a.is_Number:
+                adjoint[a] = adjoint[a] + c if a in adjoint else c
+    return [adjoint.get(v, 0) for v in wrt]
+
+
+def exact_gradient_agreement(claimed: Mapping[str, sp.Matrix], loss: sp.Expr, params: Mapping[str, sp.Matrix],
+                             inputs: Iterable[sp.Symbol], points: int = 3, seed: int = 0) -> int:
+    """Check ``claimed[name] == d loss / d params[name]`` for every entry, *exactly*, at random rational points.
+
+    The reference derivative is never built as an expression: at each point of :func:`random_points` (the
+    scheme of :func:`exact_agreement`: every input and every distinct tanh/sigmoid/exp/log node a random
+    rational) the loss and the claimed gradients are evaluated in exact ``Fraction`` arithmetic, and
+    :func:`reverse_mode` computes the derivative of the loss with respect to every parameter entry in one
+    sweep, by SymPy's own derivative rule of each node. That is the value of ``sympy.diff(loss, v)`` at the
+    point (``tests/test_exact_gradient.py`` checks it against plain ``sympy.diff``), so agreement at random
+    points certifies ``claimed == sympy.diff(loss, v)`` as an identity of rational functions of the inputs
+    and the node values, up to a vanishing probability (Schwartz-Zippel), as for :func:`exact_agreement`.
+
+    ``claimed`` and ``params`` map the same names to matrices of the same shape (``params`` of symbols, each
+    also in ``inputs``). Returns the number of entries checked; raises ``AssertionError`` naming the first
+    entry that differs.
+    """
+    if not isinstance(claimed, Mapping) or not isinstance(params, Mapping):
+        raise TypeError("claimed and params must be mappings of names to SymPy matrices")
+    if set(claimed) != set(params):
+        raise ValueError(f"claimed and params must have the same names, got {sorted(claimed)} and {sorted(params)}")
+    inputs = list(inputs)
+    known = set(inputs)
+    names = list(params)
+    for name in names:
+        c, p = claimed[name], params[name]
+        if not isinstance(c, sp.MatrixBase) or not isinstance(p, sp.MatrixBase):
+            raise TypeError(f"claimed[{name!r}] and params[{name!r}] must be SymPy matrices")
+        if c.shape != p.shape:
+            raise ValueError(f"claimed[{name!r}] has shape {c.shape} but params[{name!r}] has shape {p.shape}")
+        for v in p:
+            if not isinstance(v, sp.Symbol) or v not in known:
+                raise ValueError(f"params[{name!r}] must hold symbols that are among the inputs, got {v}")
+    wrt = [v for name in names for v in params[name]]
+    claimed_flat = [e for name in names for e in claimed[name]]
+    labels = [(name, i, j) for name in names for i in range(params[name].rows) for j in range(params[name].cols)]
+    for k, (point, functions) in enumerate(random_points(inputs, points, seed)):
+        memo: dict = {}
+        got = evaluate(claimed_flat + [loss], point, functions, memo=memo)[:-1]
+        want = reverse_mode(sp.sympify(loss), wrt, memo, functions)
+        for (name, i, j), a, b in zip(labels, got, want):
+            if a != b:
+                where = f"[{i}]" if params[name].cols == 1 else f"[{i},{j}]"
+                raise AssertionError(f"d{name}{where} differs from the derivative of the loss at random rational "
+                                     f"point {k + 1}: {a} != {b}")
+    return len(wrt)
 
 
 # ----------------------------------------------------------------------------------------------------------------
