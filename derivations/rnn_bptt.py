@@ -43,8 +43,10 @@
 # parameter entry is computed by the chain rule over the graph of the network, backwards from $L$, with the
 # very rules `sympy.diff` uses (sum, product and power rules, and the derivative rule of each function class,
 # $\tanh' = 1 - \tanh^2$ and so on): in exact fractions, every shared node once
-# (`gentle_rnn.symbolic.core.exact_derivative_agreement`). The formula is evaluated at the same point with
-# the same node values, and the two numbers must be *equal*: not close, equal.
+# (`gentle_rnn.symbolic.core.reverse_mode`; the checks are `exact_gradient_agreement` for the parameters and
+# `exact_derivative_agreement` for a derivative at a node or with a state held constant). The formula is
+# evaluated at the same point with the same node values, and the two numbers must be *equal*: not close,
+# equal.
 #
 # Why this proves the identity. Both the formula and the `sympy.diff` expression are rational functions of
 # the inputs and the node values, and the chain rule at the point gives exactly the value of the `sympy.diff`
@@ -71,7 +73,9 @@ import sympy as sp
 
 from gentle_rnn.symbolic import matrix_symbols, show
 from gentle_rnn.symbolic import rnn as srnn
-from gentle_rnn.symbolic.core import Tanh, exact_agreement, exact_derivative_agreement, expression_sizes
+from gentle_rnn.symbolic.core import (
+    Tanh, exact_agreement, exact_derivative_agreement, exact_gradient_agreement, expression_sizes, mul,
+)
 
 started = time.perf_counter()
 D, H, K, T = 2, 3, 4, 3
@@ -241,8 +245,8 @@ show(r"\frac{\partial L}{\partial h^{(3)}}", short(bp.dh[3]), text="grad_h(3) L"
 equations = {"c": "3.5", "V": "3.6", "b": "3.7", "W": "3.8", "U": "3.9", "h0": "3.10"}
 for name in equations:
     assert bp.grads[name].shape == net.wrt[name].shape, f"({equations[name]}) d{name} has the wrong shape"
-# one pass of the chain rule per point serves all 37 entries; a failure names the entry (say W[0,1])
-exact_derivative_agreement([bp.grads[n] for n in equations], [net.L], [wrt_all[n] for n in equations], net.inputs)
+# one reverse sweep per point serves all 37 entries; a failure names the entry (say dW[0,1])
+exact_gradient_agreement({n: bp.grads[n] for n in equations}, net.L, {n: net.wrt[n] for n in equations}, net.inputs)
 for name in equations:
     print(f"({equations[name]}) grad_{name} L = brute force: {len(wrt_all[name])} entries agree at 3 random rational points")
 
@@ -278,12 +282,12 @@ Us, Ws, bs, Vs, cs = (small.params[k] for k in srnn.PARAM_KEYS)
 h = small.h0
 loss_copies = 0
 for t in (1, 2, 3):
-    h = (bs + copies[t] * h + Us * small.x[t]).applyfunc(Tanh)
-    loss_copies += srnn.cross_entropy(cs + Vs * h, small.e[t])
+    h = (bs + mul(copies[t], h) + mul(Us, small.x[t])).applyfunc(Tanh)  # mul(A, B): the product A B
+    loss_copies += srnn.cross_entropy(cs + mul(Vs, h), small.e[t])
 back_to_W = {copies[t][i, j]: Ws[i, j] for t in (1, 2, 3) for i in range(2) for j in range(2)}
 bp_small = srnn.bptt(small)
 for t in (1, 2, 3):
-    exact_derivative_agreement(bp_small.da[t] * small.h[t - 1].T, [loss_copies], copies[t], small.inputs,
+    exact_derivative_agreement(mul(bp_small.da[t], small.h[t - 1].T), [loss_copies], copies[t], small.inputs,
                                bind=back_to_W)
     print(f"grad_W({t}) L = delta({t}) h({t - 1})^T: agrees at 3 random rational points")
 show(r"\frac{\partial L}{\partial W^{(t)}} = \delta^{(t)} h^{(t-1)\top}, \quad \frac{\partial L}{\partial W} = \sum_t \frac{\partial L}{\partial W^{(t)}}",
@@ -349,7 +353,7 @@ print(f"tau={T} (= T): nothing dropped, truncated = full: equal at 3 random rati
 
 # %%
 J = {t: srnn.tanh_jacobian(net.h[t]) for t in (1, 2, 3)}
-share_31 = J[1] * W.T * J[2] * W.T * J[3] * V.T * (net.y_hat[3] - net.e[3]) * net.h0.T
+share_31 = mul(J[1], W.T, J[2], W.T, J[3], V.T, net.y_hat[3] - net.e[3], net.h0.T)  # the product, left to right
 exact_agreement(srnn.dropped_terms(net, 2)["W"], share_31, net.inputs)
 print("tau=2 drops exactly delta(3,1) h(0)^T from grad_W L: equal at 3 random rational points")
 

@@ -281,53 +281,56 @@ def _flat(x) -> list:
 _SPREAD = 10**6
 
 
-def random_rational_point(inputs: Iterable[sp.Symbol], rng: random.Random) -> tuple[dict, dict]:
-    """One random point of :func:`exact_agreement`: ``(values, functions)`` for :func:`evaluate`.
+def random_points(inputs: Iterable[sp.Symbol], points: int = 3, seed: int = 0
+                  ) -> Iterator[tuple[dict[sp.Symbol, Fraction], dict[type, Callable]]]:
+    """The random rational points of the exact checks: ``(values, functions)`` for :func:`evaluate`, per point.
 
-    ``values`` gives every input a random rational p / q (``|p|``, ``q`` up to ``_SPREAD`` = 10^6);
-    ``functions`` gives every distinct function node
-    (identified by its kind and the exact value of its argument) its own random rational, drawn the first
-    time the node is met (positive for ``Exp`` and ``Sigmoid``). Evaluating several expressions with the same
-    ``functions`` gives the same node the same value in all of them.
+    ``values`` gives every input a random rational p / q (``|p|`` and ``q`` up to ``_SPREAD`` = 10^6);
+    ``functions`` gives every distinct function node,
+    identified by its class and the exact value of its argument, its own random rational (positive for
+    ``Sigmoid`` and ``Exp``), drawn when the node is first evaluated and the same for the rest of that point.
+    So two expressions built from the same nodes see the same node values, whichever is evaluated first.
     """
-    node_values: dict[tuple[str, Fraction], Fraction] = {}
+    inputs = list(inputs)
+    if not isinstance(points, int) or points < 1:
+        raise ValueError(f"points must be a positive integer, got {points!r}")
+    rng = random.Random(seed)
+    for _ in range(points):
+        node_values: dict[tuple[str, Fraction], Fraction] = {}
 
-    def node(kind: str, positive: bool):
-        def value(arg):
-            key = (kind, Fraction(arg))
-            if key not in node_values:
-                lo = 1 if positive else -_SPREAD
-                node_values[key] = Fraction(rng.randint(lo, _SPREAD) or 1, rng.randint(1, _SPREAD))
-            return node_values[key]
+        def node(kind: str, positive: bool):
+            def value(arg):
+                key = (kind, Fraction(arg))
+                if key not in node_values:
+                    lo = 1 if positive else -_SPREAD
+                    node_values[key] = Fraction(rng.randint(lo, _SPREAD) or 1, rng.randint(1, _SPREAD))
+                return node_values[key]
 
-        return value
+            return value
 
-    functions = {Tanh: node("tanh", False), Sigmoid: node("sigmoid", True), Exp: node("exp", True),
-                 Log: node("log", False)}
-    values = {s: Fraction(rng.randint(-_SPREAD, _SPREAD), rng.randint(1, _SPREAD)) for s in inputs}
-    return values, functions
+        functions = {Tanh: node("tanh", False), Sigmoid: node("sigmoid", True), Exp: node("exp", True),
+                     Log: node("log", False)}
+        point = {s: Fraction(rng.randint(-_SPREAD, _SPREAD), rng.randint(1, _SPREAD)) for s in inputs}
+        yield point, functions
 
 
 def exact_agreement(lhs, rhs, inputs: Iterable[sp.Symbol], points: int = 3, seed: int = 0) -> int:
     """Check ``lhs == rhs`` *exactly* at ``points`` random rational points, over the shared graph.
 
     Every input gets a random rational value and every distinct function node (identified by the exact
-    value of its argument) its own random rational value (:func:`random_rational_point`); both sides are
-    evaluated in exact ``Fraction`` arithmetic and must be *equal*. Both sides are rational functions of the
-    inputs and of the node values (they come from the same derivative rules), so equality at random points
+    value of its argument) its own random rational value (:func:`random_points`); both sides are evaluated
+    in exact ``Fraction`` arithmetic and must be *equal*. Both sides are rational functions of the inputs
+    and of the node values (they come from the same derivative rules), so equality at random points
     certifies the formal identity up to a vanishing probability (Schwartz-Zippel); no floating-point
     tolerance is involved. The evaluation (:func:`evaluate`) visits every distinct subexpression once;
     ``lambdify`` would walk the expanded tree, which at (D, H, K, T) = (2, 3, 4, 3) alone takes many seconds.
 
     Returns the number of entries checked; raises ``AssertionError`` naming the first entry that differs.
     """
-    inputs = list(inputs)
     lhs_flat, rhs_flat = _flat(lhs), _flat(rhs)
     if len(lhs_flat) != len(rhs_flat):
         raise ValueError(f"lhs has {len(lhs_flat)} entries but rhs has {len(rhs_flat)}")
-    rng = random.Random(seed)
-    for _ in range(points):
-        point, functions = random_rational_point(inputs, rng)
+    for point, functions in random_points(inputs, points, seed):
         both = evaluate(lhs_flat + rhs_flat, point, functions)
         left, right = both[: len(lhs_flat)], both[len(lhs_flat):]
         for i, (a, b) in enumerate(zip(left, right)):
@@ -336,111 +339,157 @@ def exact_agreement(lhs, rhs, inputs: Iterable[sp.Symbol], points: int = 3, seed
     return len(lhs_flat)
 
 
-def _post_order(roots: Sequence[sp.Basic]) -> list[sp.Basic]:
-    """Every distinct subexpression of ``roots``, each after all of its arguments (iterative, no recursion)."""
-    seen: set = set()
-    order: list = []
-    for root in roots:
-        if root in seen:
-            continue
-        stack = [(root, iter(root.args))]
-        seen.add(root)
-        while stack:
-            node, children = stack[-1]
-            for child in children:
-                if child not in seen:
-                    seen.add(child)
-                    stack.append((child, iter(child.args)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
+def _postorder(root: sp.Basic) -> list[sp.Basic]:
+    """Every distinct subexpression of ``root`` once, each after *all* of its subexpressions.
+
+    Iterative depth-first search: a node is expanded when it first reaches the top of the stack and done
+    when it is there again, after everything pushed above it (its subexpressions) is done. (Marking nodes
+    as seen when they are pushed would not do: a subexpression that is both an argument of ``e`` and deep
+    inside a sibling could then come out after that sibling, and the reverse sweep would pass on its
+    adjoint before the sibling's share has arrived.)
+    """
+    order: list[sp.Basic] = []
+    expanded: set = set()
+    done: set = set()
+    stack = [root]
+    while stack:
+        e = stack[-1]
+        if e in done:
+            stack.pop()
+        elif e in expanded:
+            stack.pop()
+            done.add(e)
+            order.append(e)
+        else:
+            expanded.add(e)
+            stack.extend(a for a in e.args if a not in done)
     return order
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _fdiff(node: sp.Basic) -> sp.Expr:
-    """The class's derivative rule at a function node, ``node.fdiff(1)`` (``1 - Tanh(a)**2`` for ``Tanh(a)``),
-    built once per node: building SymPy expressions is the slow part of a point's chain rule."""
-    return node.fdiff(1)
+def _fdiff(node: sp.Basic, argindex: int = 1) -> sp.Expr:
+    """The class's derivative rule at a function node, ``node.fdiff(argindex)`` (``1 - Tanh(a)**2`` for
+    ``Tanh(a)``), built once per node: building SymPy expressions is the slow part of a reverse sweep."""
+    return node.fdiff(argindex)
 
 
 def expression_sizes(expr: sp.Basic) -> tuple[int, int]:
     """``(graph, tree)``: the number of distinct subexpressions of ``expr`` (what memory holds, what
-    :func:`evaluate` and :func:`derivatives_at` visit) and the number of nodes of its tree written out (what
+    :func:`evaluate` and :func:`reverse_mode` visit) and the number of nodes of its tree written out (what
     a walk without memory, such as ``sympy.diff``'s, ``lambdify``'s or the printers', visits)."""
-    order = _post_order([sp.sympify(expr)])
+    order = _postorder(sp.sympify(expr))
     tree: dict = {}
     for e in order:
         tree[e] = 1 + sum(tree[a] for a in e.args)
     return len(order), tree[order[-1]]
 
 
+def reverse_mode(loss: sp.Expr, wrt: Iterable[sp.Symbol], memo: Mapping[sp.Basic, object],
+                 functions: Mapping[type, Callable]) -> list:
+    """The values of ``d loss / d v`` for every ``v`` in ``wrt``, by the chain rule over the shared graph.
+
+    ``memo`` holds the value of every subexpression of ``loss`` (as :func:`evaluate` leaves it, with the
+    same ``functions``). One reverse sweep over the distinct subexpressions, each visited once, applies the
+    rules ``sympy.diff`` applies: the sum rule (``Add``), the product rule (``Mul``, the product of the other
+    factors, without division), the power rule ``d b**n = n b**(n-1) db`` for integer ``n`` (``Pow``), and
+    for a function node ``f(a)`` its class's own ``fdiff`` (``1 - Tanh(a)**2`` for ``Tanh``), evaluated at
+    the point like any other expression. The result is, exactly, the value at the point of the expression
+    ``sympy.diff(loss, v)`` would build; no derivative expression is built.
+    """
+    adjoint: dict[sp.Basic, object] = {loss: 1}
+    for e in reversed(_postorder(loss)):
+        g = adjoint.get(e)
+        if g is None or g == 0 or e.is_Atom:
+            continue
+        args = e.args
+        if e.is_Add:
+            contributions = [(a, g) for a in args]
+        elif e.is_Mul:
+            values = [memo[a] for a in args]
+            before = [1]
+            for v in values[:-1]:
+                before.append(before[-1] * v)
+            after = [1] * len(values)
+            for i in range(len(values) - 2, -1, -1):
+                after[i] = after[i + 1] * values[i + 1]
+            contributions = [(a, g * before[i] * after[i]) for i, a in enumerate(args) if not a.is_Number]
+        elif e.is_Pow:
+            base, ex = args
+            if not ex.is_Integer:
+                raise TypeError(f"reverse_mode handles integer powers only, got {e}")
+            n = int(ex)
+            contributions = [(base, g * n * Fraction(memo[base]) ** (n - 1))]
+        elif type(e) in functions:
+            contributions = [(a, g * evaluate([_fdiff(e, i + 1)], {}, functions, memo=memo)[0])
+                             for i, a in enumerate(args)]
+        else:
+            raise TypeError(f"reverse_mode cannot differentiate {type(e).__name__}: {e}")
+        for a, c in contributions:
+            if not a.is_Number:
+                adjoint[a] = adjoint[a] + c if a in adjoint else c
+    return [adjoint.get(v, 0) for v in wrt]
+
+
+def exact_gradient_agreement(claimed: Mapping[str, sp.Matrix], loss: sp.Expr, params: Mapping[str, sp.Matrix],
+                             inputs: Iterable[sp.Symbol], points: int = 3, seed: int = 0) -> int:
+    """Check ``claimed[name] == d loss / d params[name]`` for every entry, *exactly*, at random rational points.
+
+    The reference derivative is never built as an expression: at each point of :func:`random_points` (the
+    scheme of :func:`exact_agreement`: every input and every distinct tanh/sigmoid/exp/log node a random
+    rational) the loss and the claimed gradients are evaluated in exact ``Fraction`` arithmetic, and
+    :func:`reverse_mode` computes the derivative of the loss with respect to every parameter entry in one
+    sweep, by SymPy's own derivative rule of each node. That is the value of ``sympy.diff(loss, v)`` at the
+    point (``tests/test_exact_gradient.py`` checks it against plain ``sympy.diff``), so agreement at random
+    points certifies ``claimed == sympy.diff(loss, v)`` as an identity of rational functions of the inputs
+    and the node values, up to a vanishing probability (Schwartz-Zippel), as for :func:`exact_agreement`.
+
+    ``claimed`` and ``params`` map the same names to matrices of the same shape (``params`` of symbols, each
+    also in ``inputs``). Returns the number of entries checked; raises ``AssertionError`` naming the first
+    entry that differs.
+    """
+    if not isinstance(claimed, Mapping) or not isinstance(params, Mapping):
+        raise TypeError("claimed and params must be mappings of names to SymPy matrices")
+    if set(claimed) != set(params):
+        raise ValueError(f"claimed and params must have the same names, got {sorted(claimed)} and {sorted(params)}")
+    inputs = list(inputs)
+    known = set(inputs)
+    names = list(params)
+    for name in names:
+        c, p = claimed[name], params[name]
+        if not isinstance(c, sp.MatrixBase) or not isinstance(p, sp.MatrixBase):
+            raise TypeError(f"claimed[{name!r}] and params[{name!r}] must be SymPy matrices")
+        if c.shape != p.shape:
+            raise ValueError(f"claimed[{name!r}] has shape {c.shape} but params[{name!r}] has shape {p.shape}")
+        for v in p:
+            if not isinstance(v, sp.Symbol) or v not in known:
+                raise ValueError(f"params[{name!r}] must hold symbols that are among the inputs, got {v}")
+    wrt = [v for name in names for v in params[name]]
+    claimed_flat = [e for name in names for e in claimed[name]]
+    labels = [(name, i, j) for name in names for i in range(params[name].rows) for j in range(params[name].cols)]
+    for k, (point, functions) in enumerate(random_points(inputs, points, seed)):
+        memo: dict = {}
+        got = evaluate(claimed_flat + [loss], point, functions, memo=memo)[:-1]
+        want = reverse_mode(sp.sympify(loss), wrt, memo, functions)
+        for (name, i, j), a, b in zip(labels, got, want):
+            if a != b:
+                where = f"[{i}]" if params[name].cols == 1 else f"[{i},{j}]"
+                raise AssertionError(f"d{name}{where} differs from the derivative of the loss at random rational "
+                                     f"point {k + 1}: {a} != {b}")
+    return len(wrt)
+
+
 def derivatives_at(outputs, wrt, values: Mapping, functions: Mapping[type, Callable], *,
                    memo: dict | None = None) -> list[list]:
-    """``[[d outputs[i] / d wrt[j] for j] for i]`` at one point, by the chain rule over the shared graph.
+    """``[[d outputs[i] / d wrt[j] for j] for i]`` at one point: :func:`reverse_mode` once per output.
 
-    Reverse mode (backpropagation) in the arithmetic of ``values`` (exact ``Fraction`` for the points of
-    :func:`random_rational_point`): every distinct subexpression is visited once per output, and each node
-    passes its adjoint to its arguments with the local rules ``sympy.diff`` applies: the sum rule for
-    ``Add``; the product rule for ``Mul`` (the product of the other factors); the power rule
-    ``n base^(n-1)`` for an integer power; and for ``Tanh``, ``Sigmoid``, ``Exp``, ``Log`` the class's own
-    ``fdiff`` (the rule :mod:`~gentle_rnn.symbolic.core` gives SymPy), evaluated at the node's value. The
-    result equals the ``sympy.diff`` expression evaluated at the same point with the same node values
-    (tests/test_exact_derivatives.py asserts it), without ever building that expression.
-
-    ``wrt`` may hold symbols or any subexpression of the outputs (a node ``h_i(t) = Tanh(a_i(t))``: its
-    adjoint is the *total* derivative, everything computed from it moving with it); a ``wrt`` entry absent
-    from an output has derivative 0.
+    ``wrt`` may hold symbols or any subexpression of the outputs: the adjoint of a node ``h_i(t) =
+    Tanh(a_i(t))`` is the *total* derivative, everything computed from it moving with it. An entry absent from
+    an output has derivative 0. ``memo`` (filled in place) shares node values with later evaluations.
     """
     outputs, wrt = [sp.sympify(o) for o in _flat(outputs)], _flat(wrt)
     memo = {} if memo is None else memo
     evaluate(outputs, values, functions, memo=memo)  # every node's value, into memo
-    local: dict = {}  # node -> [(argument, d node / d argument)], shared by all outputs
-    one = 1
-
-    def rules(e):
-        found = local.get(e)
-        if found is not None:
-            return found
-        args = e.args
-        if e.is_Add:
-            found = [(a, one) for a in args if not a.is_Number]
-        elif e.is_Mul:
-            vals = [memo[a] for a in args]
-            prefix = [one]
-            for v in vals[:-1]:
-                prefix.append(prefix[-1] * v)
-            suffix, out = one, [None] * len(args)
-            for i in range(len(args) - 1, -1, -1):
-                out[i] = (args[i], prefix[i] * suffix)
-                suffix = suffix * vals[i]
-            found = [(a, d) for a, d in out if not a.is_Number]
-        elif e.is_Pow:
-            base, n = args
-            n = int(n)  # evaluate has already refused a non-integer exponent
-            b = memo[base]
-            b = Fraction(b) if isinstance(b, int) else b  # int ** -2 would be a float
-            found = [(base, n * b ** (n - 1))]
-        elif type(e) in functions:
-            found = [(args[0], evaluate([_fdiff(e)], {}, functions, memo=memo)[0])]
-        else:  # a symbol or a number: a leaf
-            found = []
-        local[e] = found
-        return found
-
-    table = []
-    for out in outputs:
-        order = _post_order([out])
-        adjoint = {out: one}
-        for e in reversed(order):
-            g = adjoint.get(e)
-            if g is None or g == 0 or e.is_Atom:
-                continue
-            for arg, d in rules(e):
-                adjoint[arg] = adjoint.get(arg, 0) + g * d
-        table.append([adjoint.get(w, 0) for w in wrt])
-    return table
+    return [reverse_mode(out, wrt, memo, functions) for out in outputs]
 
 
 def exact_derivative_agreement(claimed, outputs, wrt, inputs: Iterable[sp.Symbol], *,
@@ -448,29 +497,26 @@ def exact_derivative_agreement(claimed, outputs, wrt, inputs: Iterable[sp.Symbol
                                points: int = 3, seed: int = 0) -> int:
     """Check ``claimed == d outputs / d wrt`` *exactly* at ``points`` random rational points.
 
-    ``claimed`` lists ``len(outputs) * len(wrt)`` expressions, output-major: for one loss and a parameter
-    matrix, the gradient matrix itself (``outputs=[L]``, ``wrt=W``, ``claimed=dL/dW``, entries in the same
-    order); for a Jacobian, the matrix ``J[i, j] = d outputs[i] / d wrt[j]``. At each point of
-    :func:`random_rational_point` the derivatives are computed by :func:`derivatives_at` (the chain rule
-    of ``sympy.diff``, never built as an expression) and ``claimed`` is evaluated with the *same* node
-    values; every entry must be equal. Both are rational functions of the inputs and the node values, so
-    equality at random points certifies the identity up to a vanishing probability (Schwartz-Zippel), as in
-    :func:`exact_agreement`.
+    :func:`exact_gradient_agreement` for more than a loss and its parameters: ``claimed`` lists
+    ``len(outputs) * len(wrt)`` expressions, output-major (for one loss, the gradient matrices in the order of
+    ``wrt``; for a Jacobian, ``J[i, j] = d outputs[i] / d wrt[j]``), and ``wrt`` may hold nodes as well as
+    symbols (:func:`derivatives_at`). At each point of :func:`random_points` the derivatives come from
+    :func:`reverse_mode` (the chain rule of ``sympy.diff``, never built as an expression) and ``claimed`` is
+    evaluated with the *same* node values; every entry must be equal, which certifies the identity up to a
+    vanishing probability (Schwartz-Zippel), as for :func:`exact_agreement`.
 
     ``bind`` maps extra symbols to expressions: at each point such a symbol takes the value of its
     expression, but the derivative does not pass through it (it is a leaf). That is "held constant": truncated
-    BPTT holds h(t - tau) fixed this way.
+    BPTT holds h(t - tau) fixed this way, and copies of W are bound to W.
 
     Returns the number of entries checked; raises ``AssertionError`` naming the first that differs.
     """
-    inputs, outputs, wrt, claimed = list(inputs), _flat(outputs), _flat(wrt), _flat(claimed)
+    outputs, wrt, claimed = _flat(outputs), _flat(wrt), _flat(claimed)
     if len(claimed) != len(outputs) * len(wrt):
         raise ValueError(f"claimed has {len(claimed)} entries, expected len(outputs) * len(wrt) = "
                          f"{len(outputs)} * {len(wrt)}")
     bind = dict(bind or {})
-    rng = random.Random(seed)
-    for _ in range(points):
-        point, functions = random_rational_point(inputs, rng)
+    for point, functions in random_points(inputs, points, seed):
         memo: dict = {}
         if bind:
             held = evaluate(list(bind.values()), point, functions, memo=memo)
