@@ -156,7 +156,7 @@ net, _ = network_from(u0, 2, H=2)
 for lag in (1, 2):
     t = u0 + lag
     assert expands_to_zero(net.h[t].jacobian(net.h[u0]) - jacobian_product(net, t, u0)), f"(4.2) symbolic, lag {lag}"
-    print(f"(4.2) dh({t})/dh({u0}): lag {lag}, H = 2, holds symbolically (the difference expands to 0)")
+    print(f"(4.2) dh({t})/dh({u0}): lag {lag}, H = 2, holds\n  symbolically (the difference expands to 0)")
 net, inputs = network_from(u0, 5)
 for lag in range(1, 6):
     t = u0 + lag
