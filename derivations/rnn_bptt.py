@@ -248,7 +248,8 @@ for name in equations:
 # one reverse sweep per point serves all 37 entries; a failure names the entry (say dW[0,1])
 exact_gradient_agreement({n: bp.grads[n] for n in equations}, net.L, {n: net.wrt[n] for n in equations}, net.inputs)
 for name in equations:
-    print(f"({equations[name]}) grad_{name} L = brute force: {len(wrt_all[name])} entries agree at 3 random rational points")
+    print(f"({equations[name]}) grad_{name} L = brute force ({len(wrt_all[name])} entries)")
+print("  every entry equal at 3 random rational points")
 
 # %% [markdown]
 # The term of step 3 in $\partial L / \partial W_{12}$ (the weight from unit 2 to unit 1), written with the
@@ -339,7 +340,7 @@ for tau in (1, 2):
           " equal at 3 random rational points")
 full_by_truncation = srnn.truncated_bptt(net, T)
 exact_agreement([full_by_truncation[n] for n in srnn.GRAD_KEYS], [bp.grads[n] for n in srnn.GRAD_KEYS], net.inputs)
-print(f"tau={T} (= T): nothing dropped, truncated = full: equal at 3 random rational points")
+print(f"tau={T} (= T): nothing dropped, truncated = full:\n  equal at 3 random rational points")
 
 # %% [markdown]
 # What $\tau = 2$ drops from $\frac{\partial L}{\partial W}$ at $T = 3$ is a single share, the one from $L^{(3)}$ that reaches step
@@ -355,7 +356,7 @@ print(f"tau={T} (= T): nothing dropped, truncated = full: equal at 3 random rati
 J = {t: srnn.tanh_jacobian(net.h[t]) for t in (1, 2, 3)}
 share_31 = mul(J[1], W.T, J[2], W.T, J[3], V.T, net.y_hat[3] - net.e[3], net.h0.T)  # the product, left to right
 exact_agreement(srnn.dropped_terms(net, 2)["W"], share_31, net.inputs)
-print("tau=2 drops exactly delta(3,1) h(0)^T from grad_W L: equal at 3 random rational points")
+print("tau=2 drops exactly delta(3,1) h(0)^T from grad_W L:\n  equal at 3 random rational points")
 
 # %% [markdown]
 # ## What was proven
