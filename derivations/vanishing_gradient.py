@@ -89,14 +89,14 @@ def jacobian_product(net, t: int, k: int) -> sp.Matrix:
 
     Products already built for (t - 1, k) are reused: the new factor of step t goes on the left.
     """
-    key = (id(net), t, k)
-    if key not in _products:
+    products = _products.setdefault(id(net), (net, {}))[1]  # the net is kept, so its id is never reused
+    if (t, k) not in products:
         W = net.params["W"]
         if t == k:
-            _products[key] = sp.eye(net.H)
+            products[t, k] = sp.eye(net.H)
         else:  # the latest step first, each older one multiplied on the right
-            _products[key] = mul(srnn.tanh_jacobian(net.h[t]), W, jacobian_product(net, t - 1, k))
-    return _products[key]
+            products[t, k] = mul(srnn.tanh_jacobian(net.h[t]), W, jacobian_product(net, t - 1, k))
+    return products[t, k]
 
 
 _products: dict = {}
