@@ -33,16 +33,22 @@
 #
 # **The plan.** (1) One step's Jacobian $\partial h^{(t)}/\partial h^{(t-1)}$ from `sympy.diff` equals the
 # matrix formula (6.14), for both places of the reset gate and both update conventions; symbolic, at $D = 2$,
-# $H = 3$. (2) One backward step (6.8)-(6.12) equals `sympy.diff` of $\ell = \bar h^\top h^{(t)}$, symbolic.
+# $H = 3$. (2) One backward step (6.8)-(6.12) equals the derivative of $\ell = \bar h^\top h^{(t)}$, symbolic.
 # (3) The whole recursion (6.6)-(6.13) equals the brute-force derivative of the unrolled loss at the smallest
 # all-different size $(D, H, K) = (1, 2, 3)$, $T = 3$, every entry, exactly at random rational points (as in
 # the [LSTM derivation](lstm_bptt.py)). (4) Independently, forward mode (RTRL) at $(2, 3, 4)$, $T = 3$, for
 # PyTorch's convention. (5) The direct path over several steps. (6) minGRU's linear recurrence: the closed
 # form, the associative operator, the scan code run on symbols, and its backward pass as a reverse scan.
 #
-# The brute force differentiates with `memoized_diff` (SymPy's own derivative rules, each distinct
-# subexpression once): `tests/test_gru_brute_force.py` asserts that plain `sympy.diff` returns *identical*
-# expressions for every entry. The other three conventions go through the same brute-force comparison in
+# "Symbolic" means: the two sides are equal polynomials once every $\sigma$ and $\tanh$ node is an
+# indeterminate (`polynomial_identity`, what `sympy.expand` of the difference would show, computed over the
+# shared graph). The derivatives in (2) and (3) are never written out as expressions: as in the
+# [LSTM derivation](lstm_bptt.py), one reverse sweep over the expression graph applies SymPy's derivative
+# rule of each node (sum, product, power rules, each function's `fdiff`), on polynomials in (2)
+# (`symbolic_gradient_identity`) and on exact rationals at the random points in (3)
+# (`exact_gradient_agreement`). `tests/test_exact_gradient.py` shows that the sweep gives the values of plain
+# `sympy.diff`, here in all four conventions, and `tests/test_gru_brute_force.py` (slow) runs plain
+# `sympy.diff` on every entry. The other three conventions go through the same comparison in
 # `tests/test_gru.py`.
 
 # %%
@@ -167,8 +173,9 @@ print(f"one step: {time.process_time() - started:.2f} s CPU")
 # The recursion `gentle_rnn.symbolic.gru.bptt`: $\partial L/\partial o^{(t)} = \hat y^{(t)} - \mathbf 1_{y^{(t)}}$ and
 # the output layer's sums (6.6); $\partial L/\partial h^{(t)} = V^\top \partial L/\partial o^{(t)}$ + what step
 # $t + 1$ sends (6.7); the deltas and what each step sends back (6.8)-(6.11); the sums over $t$ (6.12); and
-# $\partial L/\partial h^{(0)}$ is what step 1 sends (6.13). The reference differentiates the fully
-# unrolled loss entry by entry. Cho et al.'s convention, $(D, H, K) = (1, 2, 3)$, $T = 3$: all 35 entries.
+# $\partial L/\partial h^{(0)}$ is what step 1 sends (6.13). The reference is the derivative of the fully
+# unrolled loss with respect to every entry, its values at three random rational points from one reverse
+# sweep each. Cho et al.'s convention, $(D, H, K) = (1, 2, 3)$, $T = 3$: all 35 entries.
 
 # %%
 t0 = time.process_time()
@@ -214,7 +221,7 @@ for mistake in ("reset after", "direct 1 - mu"):
     try:
         check_W_rho(dW_rho_with(mistake))
     except AssertionError:
-        print(f"mistake '{mistake}' is caught:\n  its dL/dW_rho differs from brute force")
+        print(f"mistake '{mistake}' is caught:\n  its dL/dW_rho differs from the derivative of L")
     else:
         raise AssertionError(f"the mistake '{mistake}' was not caught")
 
@@ -337,10 +344,10 @@ print(f"(6.20)-(6.21) the reverse scan == sympy.diff,\n  and dh({T})/dh(u) = mu(
 #
 # | claim | how it is established here | size | NumPy |
 # |---|---|---|---|
-# | (6.14) $\partial h^{(t)}/\partial h^{(t-1)}$, (6.15) its direct path | symbolic (expands to 0), four conventions | $D=2$, $H=3$ | `gru.step_jacobians` |
-# | (6.8)-(6.12) one backward step | symbolic, vs `sympy.diff` of one step, four conventions | $D=2$, $H=3$ | `gru._backward` |
-# | (6.6)-(6.13) the whole recursion | exact at random rational points vs brute force (memoised SymPy rules; identical to plain `sympy.diff` in the tests) | $(1,2,3)$, $T=3$, 35 entries | `gru.loss_and_grads` |
-# | (6.6)-(6.13), PyTorch's convention | exact at a random rational point vs forward mode (RTRL) | $(2,3,4)$, $T=3$, 73 entries | `gru.loss_and_grads` |
+# | (6.14) $\partial h^{(t)}/\partial h^{(t-1)}$, (6.15) its direct path | symbolic (equal polynomials; `sympy.diff`), four conventions | $D=2$, $H=3$ | `gru.step_jacobians` |
+# | (6.8)-(6.12) one backward step | symbolic, vs reverse mode of one step (polynomials), four conventions | $D=2$, $H=3$ | `gru._backward` |
+# | (6.6)-(6.13) the whole recursion | exact at 3 random rational points vs the derivative of the unrolled loss (reverse mode; tied to plain `sympy.diff` in the tests) | $(1,2,3)$, $T=3$, 35 entries | `gru.loss_and_grads` |
+# | (6.6)-(6.13), PyTorch's convention | exact at 3 random rational points vs forward mode (RTRL) | $(2,3,4)$, $T=3$, 73 entries | `gru.loss_and_grads` |
 # | the direct path over 3 steps | symbolic | $H=3$ | `gru.step_jacobians` |
 # | (6.16)-(6.18) closed form, associativity, loop and scan | symbolic, the NumPy code run on symbols | $T \le 8$ | `scan.loop`, `scan.scan` |
 # | (6.20)-(6.21) backward as a reverse scan, $\prod \mu$ | symbolic, vs `sympy.diff` | $T = 6$ | `scan.reverse_scan`, `scan.grads` |

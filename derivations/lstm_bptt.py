@@ -32,12 +32,15 @@
 #
 # 1. *One step, symbolically.* The local Jacobians of one step, from `sympy.diff`, equal the matrix formulas
 #    (5.17)-(5.18), among them the constant error carousel $\partial s^{(t)} / \partial s^{(t-1)} = \operatorname{diag}(f^{(t)})$.
-#    The difference of the two sides expands to exactly zero: a symbolic proof, at $D = 2$, $H = 3$.
+#    The two sides are the same polynomial once every $\tanh$ and $\sigma$ node is an indeterminate (what
+#    `sympy.expand` of their difference would show, computed faster; see below): a symbolic proof, at
+#    $D = 2$, $H = 3$.
 # 2. *One backward step, symbolically.* Everything the rest of the network does to the loss reaches step $t$
 #    through its two outputs $h^{(t)}$ and $s^{(t)}$. So the gradients that one backward step computes,
 #    (5.9)-(5.15), are the derivatives of $\ell = \bar h^\top h^{(t)} + \bar s^\top s^{(t)}$, where the free
 #    columns $\bar h$, $\bar s$ stand for whatever arrives at $h^{(t)}$ and (through $s^{(t+1)}$) at $s^{(t)}$.
-#    Symbolic proof, $D = 2$, $H = 3$.
+#    Symbolic proof, $D = 2$, $H = 3$: the derivatives of $\ell$ come from *reverse mode* (below), run on
+#    polynomials.
 # 3. *The whole sequence against brute force.* The backward recursion over all steps, (5.8)-(5.16), against
 #    the derivative of the fully unrolled loss, at the smallest all-different size $(D, H, K) = (1, 2, 3)$ with
 #    $T = 3$: every one of the 45 gradient entries, checked *exactly* at random rational points (no
@@ -54,6 +57,19 @@
 # random rational value and evaluates both sides in exact fractions; they must be *equal*. Two different
 # rational functions agree at a random point with vanishing probability (Schwartz-Zippel). This is stronger
 # than a check with real $\tanh$ values, since the node values need not satisfy any identity of $\tanh$.
+#
+# **The derivative without its expression: reverse mode.** The reference derivative is never written out.
+# `exact_gradient_agreement(claimed, L, params, inputs)` evaluates $L$ at the point over its expression
+# graph (each distinct subexpression once), then sweeps the graph once backwards, from $L$ to the inputs,
+# applying at every node the rule `sympy.diff` applies there: the sum rule, the product rule, the power rule,
+# and for a function node its class's own derivative (`fdiff`: $\tanh' = 1 - \tanh^2$ evaluated with the
+# node's value, and so on). The sweep yields the value of $\partial L/\partial v$ for *every* entry $v$ at
+# once, exactly the value that evaluating `sympy.diff(L, v)` at the point would give;
+# `tests/test_exact_gradient.py` checks that against plain `sympy.diff` (on small expressions with every rule,
+# and on the unrolled dense layer, RNN, LSTM and GRU), and breaks the sweep to see those tests fail. For one
+# step, where everything is a polynomial in the inputs and the nodes, the same sweep runs with polynomials
+# for values (`symbolic_gradient_identity`, and `polynomial_identity` for two given expressions): every
+# input and every node is an indeterminate, and the two sides must be *equal polynomials*, a symbolic proof.
 #
 # Run it with `python derivations/lstm_bptt.py` from the repository root; it prints the same results in a
 # terminal and stops with an `AssertionError` if any formula is wrong.
@@ -172,7 +188,8 @@ print("(5.18) all four blocks of the one-step Jacobian: proven")
 #   \bar h = \frac{\partial L}{\partial h^{(t)}}, \qquad \bar s = \left.\frac{\partial L}{\partial s^{(t)}}\right|_{\text{through } s^{(t+1)}} ,$$
 #
 # where $h^{(t)}$ is held fixed in the second derivative (that path is counted in $\bar h$). Make $\bar h$ and
-# $\bar s$ free columns, let `sympy.diff` differentiate $\ell$, and compare with the matrix formulas of
+# $\bar s$ free columns, differentiate $\ell$ by the polynomial reverse sweep (`symbolic_gradient_identity`:
+# SymPy's rule of each node, the results exact polynomials), and compare with the matrix formulas of
 # `gentle_rnn.symbolic.lstm.step_backward`, which mirror the NumPy loop of `lstm._backward` line by line.
 #
 # ### 2a. The cell-state gradient: two paths
@@ -270,18 +287,19 @@ print(f"one step: {time.perf_counter() - started:.1f} s")
 # Page: [(5.8)](../part-5-lstm.md#eq-5-8)-[(5.16)](../part-5-lstm.md#eq-5-16); NumPy: `lstm.loss_and_grads`.
 #
 # The reference is the *brute force*: the loss of the fully unrolled network, one expression in every
-# parameter entry, $h^{(0)}$, $s^{(0)}$, the inputs and the (symbolic one-hot) targets, differentiated entry by
-# entry. It knows nothing about deltas, two paths or carried gradients. The size is the smallest with $D$, $H$,
+# parameter entry, $h^{(0)}$, $s^{(0)}$, the inputs and the (symbolic one-hot) targets, differentiated with
+# respect to every entry by the chain rule alone (the reverse sweep). It knows nothing about deltas, two paths or carried gradients. The size is the smallest with $D$, $H$,
 # $K$ all different: $(D, H, K) = (1, 2, 3)$, $T = 3$, so that a transposed matrix, a dropped step or a
 # missing path changes a number.
 #
 # **The cost, measured.** Plain `sympy.diff` re-walks the expanded tree of its result at every level of the
 # chain rule, and in the unrolled LSTM $h^{(t-1)}$ is shared by four gates, so the tree it walks grows about
 # tenfold per step: all 45 entries take 2.5 to 3 minutes on our 2-core machine, too slow for a page that is
-# executed at every build. `brute_force(net, method="memo")` runs *the same* SymPy derivative rules (the
-# methods `sympy.diff` dispatches to) but differentiates each distinct subexpression once, in seconds. Below we
-# show, for two parameters, that plain `sympy.diff` returns *identical* expressions (`==`, not just equal
-# values); `tests/test_lstm_brute_force.py` asserts the same for all 45 entries.
+# executed at every build. The comparison needs only the derivative's *values* at the random points, so here
+# the reverse sweep (see the top of the page) computes them: one pass over the few hundred distinct
+# subexpressions of $L$ gives all 45, in a fraction of a second. `tests/test_exact_gradient.py` shows that
+# the values are those of `sympy.diff` (for every entry here, and for $c$ with plain `sympy.diff` itself), and
+# `tests/test_lstm_brute_force.py` (slow) runs plain `sympy.diff` on all 45 entries and checks the same.
 
 # %%
 net = sl.unroll(1, 2, 3, 3)  # (D, H, K, T), symbolic targets
@@ -360,7 +378,7 @@ for mistake in ("one path", "no sigmoid derivative"):
     try:
         check_W_f(bptt_with(mistake))
     except AssertionError:
-        print(f"mistake '{mistake}' is caught:\n  its dL/dW_f differs from brute force")
+        print(f"mistake '{mistake}' is caught:\n  its dL/dW_f differs from the derivative of L")
     else:
         raise AssertionError(f"the mistake '{mistake}' was not caught")
 
@@ -408,7 +426,7 @@ print(f"BPTT (5.8)-(5.16) == forward mode (RTRL) for all {entries} entries\n  at
 # (4.7)) over three steps. Here we read it off the unrolled network: in BPTT the term of $\partial L/\partial s^{(1)}$
 # that comes from the loss at $t = 3$ through the cell path alone is $f^{(3)} \odot f^{(2)} \odot$ (what $s^{(3)}$
 # received through $h^{(3)}$). We check it by giving $L^{(3)}$ a gradient only at $s^{(3)}$: with
-# $\ell = \bar s^\top s^{(3)}$ and every $h^{(t)}$ cut from its $s^{(t)}$ (free columns), `sympy.diff` gives
+# $\ell = \bar s^\top s^{(3)}$ and every $h^{(t)}$ cut from its $s^{(t)}$ (free columns), the derivative (the polynomial reverse sweep) is
 # exactly the product.
 
 # %%
@@ -442,11 +460,11 @@ show(r"\left.\frac{\partial s^{(3)}}{\partial s^{(0)}}\right|_{\text{cell path}}
 # | claim | how it is established here | size | NumPy |
 # |---|---|---|---|
 # | (5.17) $\partial s^{(t)}/\partial s^{(t-1)} = \operatorname{diag}(f^{(t)})$ | symbolic (`==`) | $D=2$, $H=3$ | `lstm.step_jacobians` |
-# | (5.18) the other one-step Jacobian blocks | symbolic (expands to 0) | $D=2$, $H=3$ | `lstm.step_jacobians` |
-# | (5.9)-(5.15) one backward step | symbolic (expands to 0), vs `sympy.diff` of one step | $D=2$, $H=3$ | `lstm._backward` |
-# | (5.8)-(5.16) the whole recursion | exact at 3 random rational points vs brute force (SymPy's rules, memoised; plain `sympy.diff` identical for $c$, $s^{(0)}$ here and for all entries in the tests) | $(1,2,3)$, $T=3$, 45 entries | `lstm.loss_and_grads` |
+# | (5.18) the other one-step Jacobian blocks | symbolic (equal polynomials), `sympy.diff` of one step | $D=2$, $H=3$ | `lstm.step_jacobians` |
+# | (5.9)-(5.15) one backward step | symbolic (equal polynomials), vs reverse mode of one step | $D=2$, $H=3$ | `lstm._backward` |
+# | (5.8)-(5.16) the whole recursion | exact at 3 random rational points vs the derivative of the unrolled loss (reverse mode, SymPy's rule of each node; tied to plain `sympy.diff` in the tests) | $(1,2,3)$, $T=3$, 45 entries | `lstm.loss_and_grads` |
 # | (5.8)-(5.16) the whole recursion | exact at 3 random rational points vs forward mode (RTRL) | $(2,3,4)$, $T=3$, 94 entries | `lstm.loss_and_grads` |
-# | the cell path over 3 steps | symbolic (expands to 0) | $H=3$ | `lstm.step_jacobians` |
+# | the cell path over 3 steps | symbolic (equal polynomials), vs reverse mode | $H=3$ | `lstm.step_jacobians` |
 #
 # The tests (`tests/test_lstm.py`) then check the NumPy code against these SymPy expressions in float64 at
 # three more size combinations (relative error at most $10^{-10}$), against centred finite differences, and
