@@ -548,10 +548,12 @@ def _in_notebook() -> bool:
 
 
 def show(tex: str, expr=None, *, text: str | None = None) -> None:
-    """Show an equation: typeset LaTeX on an executed page, SymPy's Unicode pretty form in a terminal.
+    """Show an equation: typeset LaTeX on an executed page, SymPy's string form in a terminal.
 
     ``show(r"\\frac{\\partial L}{\\partial o}", expr, text="dL/do")`` displays ``tex = latex(expr)``;
-    ``text`` is the plain-text left-hand side printed in a terminal (default: ``tex``).
+    ``text`` is the plain-text left-hand side printed in a terminal (default: ``tex``). (Not SymPy's Unicode
+    pretty form: its printer imports ``sympy.physics.units`` on the first product it prints, a quarter of a
+    second of CPU for every ``python derivations/<name>.py``.)
     """
     if _in_notebook():
         from IPython.display import Math, display
@@ -562,7 +564,7 @@ def show(tex: str, expr=None, *, text: str | None = None) -> None:
         print(text or tex)
     else:
         print(f"{text or tex} =")
-        print(sp.pretty(expr, use_unicode=True))
+        print(sp.sstr(expr))
     print()
 
 
