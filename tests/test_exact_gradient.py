@@ -12,7 +12,10 @@ place of brute-force differentiation, so here, in stages:
    conventions), the brute-force derivative expressions, plain ``sympy.diff`` where it takes seconds and the
    memoised SymPy rules elsewhere (identical to plain ``sympy.diff``: tests/test_*_brute_force.py), pass
    ``exact_gradient_agreement`` for every entry, at the same points the derivations use;
-3. a wrong claim is caught and named; bad arguments are refused.
+3. a wrong claim is caught and named; bad arguments are refused;
+4. the symbolic variant (the same sweep on polynomials, for one step of a cell) equals plain ``sympy.diff``
+   as polynomials, and forward mode run on exact numbers (``rtrl_agreement``) equals the symbolic forward
+   mode of ``rtrl``.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ import sympy as sp
 from gentle_rnn.symbolic import Exp, Log, Sigmoid, Tanh, brute_force_gradient, matrix_symbols
 from gentle_rnn.symbolic import gru as sg
 from gentle_rnn.symbolic import lstm as sl
-from gentle_rnn.symbolic.core import evaluate, exact_gradient_agreement, random_points, reverse_mode
+from gentle_rnn.symbolic.core import (
+    evaluate, exact_gradient_agreement, polynomial_identity, random_points, reverse_mode, symbolic_gradient_identity,
+)
 from gentle_rnn.symbolic.dense import dense_network
 from tests import rnn_reference as rnn_ref
 from tests import test_gru, test_lstm
@@ -165,3 +170,56 @@ def test_bad_arguments_are_refused_with_the_argument_named():
     with pytest.raises(ValueError, match="points must be a positive integer"):
         exact_gradient_agreement({"U": sp.ones(2, 3)}, loss, {"U": U}, inputs, points=0)
     assert exact_gradient_agreement({"U": sp.ones(2, 3)}, loss, {"U": U}, inputs) == 6
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# 4. the symbolic variant (reverse mode on polynomials) and forward mode on exact numbers
+
+POLYNOMIAL = [k for k in SMALL if k not in ("integer powers", "exp and log")]  # Log' = 1/a, y**-2: not polynomials
+
+
+@pytest.mark.parametrize("name", POLYNOMIAL)
+def test_symbolic_reverse_mode_equals_plain_sympy_diff_as_polynomials(name):
+    loss = SMALL[name]
+    wrt = sp.Matrix([x, y, z])
+    plain = wrt.applyfunc(lambda v: sp.diff(loss, v))
+    assert symbolic_gradient_identity({"w": plain}, loss, {"w": wrt}) == 3
+    # and the comparison is symbolic: expand says the same
+    assert all(sp.expand(a - sp.diff(loss, v)) == 0 for a, v in zip(plain, wrt))
+
+
+def test_polynomial_identity_treats_nodes_as_indeterminates_and_names_the_entry():
+    t = Tanh(x)
+    assert polynomial_identity(sp.Matrix([(t + 1) ** 2, x * (y - 1)]), sp.Matrix([t**2 + 2 * t + 1, x * y - x])) == 2
+    with pytest.raises(AssertionError, match="^entry 1 differs symbolically"):
+        polynomial_identity(sp.Matrix([t, t**2]), sp.Matrix([t, 1 - t**2]))  # no identity of tanh is assumed
+    with pytest.raises(AssertionError, match=r"^dw\[0\] differs symbolically"):
+        symbolic_gradient_identity({"w": sp.Matrix([1 - t])}, t, {"w": sp.Matrix([x])})  # 1 - t, not 1 - t**2
+
+
+def test_lstm_one_step_backward_by_symbolic_reverse_mode_equals_plain_sympy_diff():
+    D, H = 2, 3
+    P = sl.parameter_symbols(D, H, 4)
+    h_prev, s_prev, x_t = matrix_symbols("hp", H), matrix_symbols("sp", H), matrix_symbols("xt", D)
+    c = sl.cell(P, x_t, h_prev, s_prev)
+    h_bar, s_bar = matrix_symbols("hbar", H), matrix_symbols("sbar", H)
+    ell = (h_bar.T * c.h)[0, 0] + (s_bar.T * c.s)[0, 0]
+    wrt = {"h_prev": h_prev, "s_prev": s_prev, **{k: P[k] for k in sl.GATE_PARAM_KEYS}}
+    plain = {k: M.applyfunc(lambda v: sp.diff(ell, v)) for k, M in wrt.items()}
+    assert symbolic_gradient_identity(plain, ell, wrt) == 2 * H + 4 * (H * D + H * H + H)
+
+
+def test_forward_mode_on_exact_numbers_equals_the_symbolic_forward_mode():
+    dims = test_lstm.SIZES[0][:4]
+    net = test_lstm.network(dims)
+    assert sl.rtrl_agreement(net, test_lstm.forward_mode(dims)) == sum(len(M) for M in net.wrt.values())
+    wrong = dict(test_lstm.recursion(dims).grads)
+    wrong["s0"] = wrong["h0"]
+    with pytest.raises(AssertionError, match=r"^ds0\[0\] differs from forward mode"):
+        sl.rtrl_agreement(net, wrong)
+    conv = ("keep", "after")
+    gnet = test_gru.network(dims, conv)
+    assert sg.rtrl_agreement(gnet, sg.rtrl(gnet)) == sum(len(M) for M in gnet.wrt.values())
+    gwrong = dict(test_gru.recursion(dims, ("keep", "before")).grads)
+    with pytest.raises(AssertionError, match="differs from forward mode"):
+        sg.rtrl_agreement(gnet, gwrong)

@@ -384,12 +384,21 @@ def expression_sizes(expr: sp.Basic) -> tuple[int, int]:
     return len(order), tree[order[-1]]
 
 
+def _power(v, k: int):
+    """``v ** k``, exact: a negative power of an integer becomes a ``Fraction``, not a float."""
+    if k >= 0:
+        return v**k
+    if isinstance(v, (int, Fraction)):
+        return Fraction(1) / Fraction(v) ** (-k)
+    raise TypeError(f"a negative power ({k}) of {type(v).__name__} is not exact here")
+
+
 def reverse_mode(loss: sp.Expr, wrt: Iterable[sp.Symbol], memo: Mapping[sp.Basic, object],
-                 functions: Mapping[type, Callable]) -> list:
+                 functions: Mapping[type, Callable], number: Callable | None = None) -> list:
     """The values of ``d loss / d v`` for every ``v`` in ``wrt``, by the chain rule over the shared graph.
 
     ``memo`` holds the value of every subexpression of ``loss`` (as :func:`evaluate` leaves it, with the
-    same ``functions``). One reverse sweep over the distinct subexpressions, each visited once, applies the
+    same ``functions`` and ``number``). One reverse sweep over the distinct subexpressions, each visited once, applies the
     rules ``sympy.diff`` applies: the sum rule (``Add``), the product rule (``Mul``, the product of the other
     factors, without division), the power rule ``d b**n = n b**(n-1) db`` for integer ``n`` (``Pow``), and
     for a function node ``f(a)`` its class's own ``fdiff`` (``1 - Tanh(a)**2`` for ``Tanh``), evaluated at
@@ -418,9 +427,9 @@ def reverse_mode(loss: sp.Expr, wrt: Iterable[sp.Symbol], memo: Mapping[sp.Basic
             if not ex.is_Integer:
                 raise TypeError(f"reverse_mode handles integer powers only, got {e}")
             n = int(ex)
-            contributions = [(base, g * n * Fraction(memo[base]) ** (n - 1))]
+            contributions = [(base, g * n * _power(memo[base], n - 1))]
         elif type(e) in functions:
-            contributions = [(a, g * evaluate([_fdiff(e, i + 1)], {}, functions, memo=memo)[0])
+            contributions = [(a, g * evaluate([_fdiff(e, i + 1)], {}, functions, number=number, memo=memo)[0])
                              for i, a in enumerate(args)]
         else:
             raise TypeError(f"reverse_mode cannot differentiate {type(e).__name__}: {e}")
@@ -428,6 +437,29 @@ def reverse_mode(loss: sp.Expr, wrt: Iterable[sp.Symbol], memo: Mapping[sp.Basic
             if not a.is_Number:
                 adjoint[a] = adjoint[a] + c if a in adjoint else c
     return [adjoint.get(v, 0) for v in wrt]
+
+
+def _gradient_claims(claimed, params, inputs=None) -> tuple[list, list, list]:
+    """Check the arguments of the gradient checks; return (wrt symbols, claimed entries, entry labels)."""
+    if not isinstance(claimed, Mapping) or not isinstance(params, Mapping):
+        raise TypeError("claimed and params must be mappings of names to SymPy matrices")
+    if set(claimed) != set(params):
+        raise ValueError(f"claimed and params must have the same names, got {sorted(claimed)} and {sorted(params)}")
+    known = None if inputs is None else set(inputs)
+    for name in params:
+        c, p = claimed[name], params[name]
+        if not isinstance(c, sp.MatrixBase) or not isinstance(p, sp.MatrixBase):
+            raise TypeError(f"claimed[{name!r}] and params[{name!r}] must be SymPy matrices")
+        if c.shape != p.shape:
+            raise ValueError(f"claimed[{name!r}] has shape {c.shape} but params[{name!r}] has shape {p.shape}")
+        for v in p:
+            if not isinstance(v, sp.Symbol) or (known is not None and v not in known):
+                raise ValueError(f"params[{name!r}] must hold symbols that are among the inputs, got {v}")
+    wrt = [v for name in params for v in params[name]]
+    claimed_flat = [sp.sympify(e) for name in params for e in claimed[name]]
+    labels = [f"d{name}[{i}]" if params[name].cols == 1 else f"d{name}[{i},{j}]"
+              for name in params for i in range(params[name].rows) for j in range(params[name].cols)]
+    return wrt, claimed_flat, labels
 
 
 def exact_gradient_agreement(claimed: Mapping[str, sp.Matrix], loss: sp.Expr, params: Mapping[str, sp.Matrix],
@@ -447,33 +479,16 @@ def exact_gradient_agreement(claimed: Mapping[str, sp.Matrix], loss: sp.Expr, pa
     also in ``inputs``). Returns the number of entries checked; raises ``AssertionError`` naming the first
     entry that differs.
     """
-    if not isinstance(claimed, Mapping) or not isinstance(params, Mapping):
-        raise TypeError("claimed and params must be mappings of names to SymPy matrices")
-    if set(claimed) != set(params):
-        raise ValueError(f"claimed and params must have the same names, got {sorted(claimed)} and {sorted(params)}")
     inputs = list(inputs)
-    known = set(inputs)
-    names = list(params)
-    for name in names:
-        c, p = claimed[name], params[name]
-        if not isinstance(c, sp.MatrixBase) or not isinstance(p, sp.MatrixBase):
-            raise TypeError(f"claimed[{name!r}] and params[{name!r}] must be SymPy matrices")
-        if c.shape != p.shape:
-            raise ValueError(f"claimed[{name!r}] has shape {c.shape} but params[{name!r}] has shape {p.shape}")
-        for v in p:
-            if not isinstance(v, sp.Symbol) or v not in known:
-                raise ValueError(f"params[{name!r}] must hold symbols that are among the inputs, got {v}")
-    wrt = [v for name in names for v in params[name]]
-    claimed_flat = [e for name in names for e in claimed[name]]
-    labels = [(name, i, j) for name in names for i in range(params[name].rows) for j in range(params[name].cols)]
+    wrt, claimed_flat, labels = _gradient_claims(claimed, params, inputs)
+    loss = sp.sympify(loss)
     for k, (point, functions) in enumerate(random_points(inputs, points, seed)):
         memo: dict = {}
         got = evaluate(claimed_flat + [loss], point, functions, memo=memo)[:-1]
-        want = reverse_mode(sp.sympify(loss), wrt, memo, functions)
-        for (name, i, j), a, b in zip(labels, got, want):
+        want = reverse_mode(loss, wrt, memo, functions)
+        for label, a, b in zip(labels, got, want):
             if a != b:
-                where = f"[{i}]" if params[name].cols == 1 else f"[{i},{j}]"
-                raise AssertionError(f"d{name}{where} differs from the derivative of the loss at random rational "
+                raise AssertionError(f"{label} differs from the derivative of the loss at random rational "
                                      f"point {k + 1}: {a} != {b}")
     return len(wrt)
 
@@ -531,6 +546,94 @@ def exact_derivative_agreement(claimed, outputs, wrt, inputs: Iterable[sp.Symbol
     return len(claimed)
 
 
+_FUNCTION_CLASSES = (Tanh, Sigmoid, Exp, Log)
+
+
+def _polynomial_domain(exprs: Sequence[sp.Expr]):
+    """Values and functions that make :func:`evaluate` compute polynomials instead of numbers.
+
+    Every free symbol becomes a generator of a polynomial ring over the rationals, and every distinct
+    function node (its class and the polynomial of its argument) a generator of its own: an indeterminate
+    that satisfies no identity of tanh, sigma, exp or log. Returns ``(values, functions, number)``.
+    """
+    from sympy.polys.domains import QQ
+    from sympy.polys.rings import ring
+
+    symbols, nodes = set(), set()
+    for e in exprs:
+        for n in _postorder(e):
+            if n.is_Symbol:
+                symbols.add(n)
+            elif isinstance(n, _FUNCTION_CLASSES):
+                nodes.add(n)
+    symbols = sorted(symbols, key=str)
+    names = [str(v) for v in symbols]
+    if len(set(names)) < len(names):  # two symbols printed alike: number them instead
+        names = [f"v{i}" for i in range(len(symbols))]
+    R, *gens = ring(names + [f"node{i + 1}" for i in range(len(nodes))] or ["v0"], QQ)
+    values = dict(zip(symbols, gens))
+    spare = iter(gens[len(symbols):])
+    node_gens: dict = {}
+
+    def node(cls):
+        def value(arg):
+            key = (cls, arg)
+            if key not in node_gens:
+                node_gens[key] = next(spare)
+            return node_gens[key]
+
+        return value
+
+    def number(e):
+        return R.ground_new(QQ.from_sympy(e))
+
+    return values, {cls: node(cls) for cls in _FUNCTION_CLASSES}, number
+
+
+def polynomial_identity(lhs, rhs) -> int:
+    """Prove ``lhs == rhs`` symbolically: equal polynomials once every function node is an indeterminate.
+
+    The same statement as ``sympy.expand(lhs - rhs) == 0`` (which also treats ``Tanh(a)`` as an atom), but
+    each side is converted once over its shared graph (:func:`evaluate` into a sparse polynomial ring)
+    instead of expanding the printed tree. Only for polynomial expressions (no negative powers).
+    Returns the number of entries; raises ``AssertionError`` naming the first entry that differs.
+    """
+    lhs_flat, rhs_flat = [sp.sympify(e) for e in _flat(lhs)], [sp.sympify(e) for e in _flat(rhs)]
+    if len(lhs_flat) != len(rhs_flat):
+        raise ValueError(f"lhs has {len(lhs_flat)} entries but rhs has {len(rhs_flat)}")
+    values, functions, number = _polynomial_domain(lhs_flat + rhs_flat)
+    both = evaluate(lhs_flat + rhs_flat, values, functions, number=number)
+    for i, (a, b) in enumerate(zip(both[: len(lhs_flat)], both[len(lhs_flat):])):
+        if a != b:
+            raise AssertionError(f"entry {i} differs symbolically: the difference is {a - b}")
+    return len(lhs_flat)
+
+
+def symbolic_gradient_identity(claimed: Mapping[str, sp.Matrix], loss: sp.Expr,
+                               params: Mapping[str, sp.Matrix]) -> int:
+    """Prove ``claimed[name] == d loss / d params[name]`` for every entry *symbolically* (not at points).
+
+    :func:`reverse_mode` runs over the loss's graph with polynomials for values (:func:`_polynomial_domain`:
+    every input and every function node an indeterminate), so its results are the derivatives as
+    polynomials, built by SymPy's derivative rule of each node, and each must *equal* the polynomial of the
+    claimed entry. The statement proven is the one ``sympy.expand(sympy.diff(loss, v) - claim) == 0`` proves;
+    ``tests/test_exact_gradient.py`` checks the reverse sweep against plain ``sympy.diff``. For losses that
+    are polynomials in the inputs and nodes (one step of a cell; a softmax needs :func:`exact_gradient_agreement`).
+    Returns the number of entries; raises ``AssertionError`` naming the first entry that differs.
+    """
+    wrt, claimed_flat, labels = _gradient_claims(claimed, params)
+    loss = sp.sympify(loss)
+    values, functions, number = _polynomial_domain(claimed_flat + [loss] + wrt)
+    memo: dict = {}
+    got = evaluate(claimed_flat + [loss], values, functions, number=number, memo=memo)[:-1]
+    want = reverse_mode(loss, wrt, memo, functions, number)
+    for label, a, b in zip(labels, got, want):
+        if a != b:
+            raise AssertionError(f"{label} differs symbolically from the derivative of the loss: the "
+                                 f"difference is {a - b}")
+    return len(wrt)
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # showing results: LaTeX on the site, Unicode in a terminal
 
@@ -547,7 +650,9 @@ def show(tex: str, expr=None, *, text: str | None = None) -> None:
     """Show an equation: typeset LaTeX on an executed page, SymPy's Unicode pretty form in a terminal.
 
     ``show(r"\\frac{\\partial L}{\\partial o}", expr, text="dL/do")`` displays ``tex = latex(expr)``;
-    ``text`` is the plain-text left-hand side printed in a terminal (default: ``tex``).
+    ``text`` is the plain-text left-hand side printed in a terminal (default: ``tex``). The pretty printer
+    would import ``sympy.physics.units`` on the first product it prints, a quarter of a second of CPU for
+    every ``python derivations/<name>.py``; :func:`_pretty` prints the same without that import.
     """
     if _in_notebook():
         from IPython.display import Math, display
