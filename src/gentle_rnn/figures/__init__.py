@@ -28,6 +28,7 @@ is then used as drawn instead of the recoloured render (:func:`light_figures` li
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import pkgutil
@@ -158,7 +159,7 @@ def render_schemes(name: str, schemes: tuple[str, ...] = SCHEMES) -> dict[str, b
         return buf.getvalue()
 
     out = {}
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(rc), _shared_mathtext():
         fig = registry[name]()
         for scheme in sorted(schemes, key=SCHEMES.index):  # light first: darken() changes the figure
             if scheme == "dark" and twin is not None:
@@ -171,6 +172,45 @@ def render_schemes(name: str, schemes: tuple[str, ...] = SCHEMES) -> dict[str, b
             out[scheme] = save(fig)
         plt.close(fig)
     return out
+
+
+#: Parsed mathtext, shared by every renderer of this process: {key: what MathTextParser would return}.
+_MATHTEXT: dict = {}
+
+
+@contextlib.contextmanager
+def _shared_mathtext():
+    """Let every renderer created inside share one parse cache of its mathtext (``$...$`` labels).
+
+    Each Matplotlib renderer makes its own ``TextToPath``, whose parser caches what it parsed for that renderer
+    only; a ``savefig`` with ``bbox_inches="tight"`` makes two renderers, and each scheme saves once more, so
+    every label's TeX was parsed by pyparsing four times per figure (about half of a render's time). Here the
+    renderers share one ``TextToPath`` whose parser looks its result up in :data:`_MATHTEXT` first, keyed on
+    everything the parse reads: the string, dpi, font properties, antialiasing, hinting and the ``mathtext.*``
+    and ``font.*`` settings. The SVG written is byte for byte the same (``tests/test_figures_cache.py``).
+    """
+    from matplotlib import rcParams, text
+    from matplotlib.mathtext import MathTextParser
+    from matplotlib.textpath import TextToPath
+
+    parse = MathTextParser._parse_cached.__wrapped__  # the uncached parse under the lru_cache
+
+    class Parser(MathTextParser):
+        def _parse_cached(self, s, dpi, prop, antialiased, load_glyph_flags):
+            settings = tuple((k, str(v)) for k, v in rcParams.items() if k.startswith(("mathtext.", "font.")))
+            key = (self._output_type, s, dpi, prop, antialiased, load_glyph_flags, settings)
+            if key not in _MATHTEXT:
+                _MATHTEXT[key] = parse(self, s, dpi, prop, antialiased, load_glyph_flags)
+            return _MATHTEXT[key]
+
+    shared = TextToPath()
+    shared.mathtext_parser = Parser("path")
+    original = text.TextToPath
+    text.TextToPath = lambda: shared
+    try:
+        yield
+    finally:
+        text.TextToPath = original
 
 
 def render(name: str, scheme: str = "light") -> bytes:
