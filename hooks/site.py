@@ -1,6 +1,7 @@
 """MkDocs build hooks for the site (registered in mkdocs.yml under ``hooks:``).
 
-1. Derivation kernels: the Jupyter configuration they run under, and running them two at a time.
+1. Derivation kernels: the Jupyter configuration they run under, and running them all in the background from
+   the start of the build, their pages rendered last.
    (The math is typeset at build time by hooks/math.py; the browser loads no MathJax.)
 2. (Computed figures are rendered by ``hooks/figures.py``.)
 3. Cache invalidation: mkdocs-jupyter caches executed derivations keyed on the script alone, not on the
@@ -67,18 +68,27 @@ def on_pre_build(config):
             log.info("src/ changed: cleared %d cached derivation page(s)", removed)
         stamp.parent.mkdir(parents=True, exist_ok=True)
         stamp.write_text(current)
-    _prewarm_derivations(config)
+    _start_derivations(config)
 
 
-def _prewarm_derivations(config) -> None:
-    """Execute the derivations whose page is not cached yet two at a time, filling mkdocs-jupyter's cache.
+#: {page src_uri: Future} of the derivations executing in the background in this build.
+_RUNNING: dict[str, concurrent.futures.Future] = {}
+_POOL: dict = {}
 
-    mkdocs-jupyter executes notebooks one after another while it renders pages; the derivations are
-    independent, so running two kernels at once (this machine has two cores) nearly halves a cold build.
-    The pages are converted by mkdocs-jupyter's own functions with its own options and cache key, so the
-    result is exactly what it would have produced. If those internals change, we fall back to its
-    sequential path (same output, slower).
+
+def _start_derivations(config) -> None:
+    """Start executing every derivation whose page is not cached yet, all at once, in the background.
+
+    mkdocs-jupyter executes a notebook when it renders its page, one after another, with the build waiting.
+    Here every derivation starts in its own kernel at the start of the build, filling mkdocs-jupyter's cache,
+    while the rest of the build goes on (the figures draw in a child process, the Markdown pages render); the
+    derivation pages are rendered last (``on_files``) and each waits for its own kernel (``on_pre_page``). All at
+    once rather than two at a time: the kernels are separate processes that share the cores fairly, so no
+    order of the scripts leaves a core idle while the slowest one runs alone. The pages are converted by
+    mkdocs-jupyter's own functions with its own options and cache key, so the result is exactly what it would
+    have produced. If those internals change, we fall back to its sequential path (same output, slower).
     """
+    _RUNNING.clear()
     plugin = config["plugins"].get("mkdocs-jupyter")
     if plugin is None or not plugin.config["execute"] or not plugin.config["cache"]:
         return
@@ -91,13 +101,13 @@ def _prewarm_derivations(config) -> None:
     opts = plugin.config
     todo = []
     for script in sorted((ROOT / "derivations").glob("*.py")):
-        path = str(pathlib.Path(config["docs_dir"]) / "derivations" / script.name)
+        src_uri = f"derivations/{script.name}"
+        path = str(pathlib.Path(config["docs_dir"]) / src_uri)
         cache_path = _get_cache_path(opts["cache_dir"], _compute_cache_key(path, opts, True))
         if not cache_path.exists():
-            todo.append((path, cache_path))
+            todo.append((src_uri, path, cache_path))
 
-    def run(item):
-        path, cache_path = item
+    def run(path, cache_path):
         body = convert.nb2html(
             path, execute=True, kernel_name=opts["kernel_name"], theme=opts["theme"],
             allow_errors=opts["allow_errors"], show_input=opts["show_input"], no_input=opts["no_input"],
@@ -107,17 +117,59 @@ def _prewarm_derivations(config) -> None:
         )
         toc_tokens, title = _get_nb_toc_tokens(path, opts["toc_depth"])
         cache_path.parent.mkdir(parents=True, exist_ok=True)
-        cache_path.write_text(json.dumps({"content": body, "toc_tokens": toc_tokens, "title": title}))
+        partial = cache_path.with_name(cache_path.name + ".part")  # never a half-written page in the cache
+        partial.write_text(json.dumps({"content": body, "toc_tokens": toc_tokens, "title": title}))
+        partial.replace(cache_path)
 
-    if len(todo) > 1:
-        log.info("executing %d derivations, two at a time", len(todo))
-        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            for future in [pool.submit(run, item) for item in todo]:
-                future.result()  # a failing derivation raises here and stops the build
+    if todo:
+        log.info("executing %d derivation(s) in the background", len(todo))
+        pool = _POOL["pool"] = concurrent.futures.ThreadPoolExecutor(max_workers=len(todo))
+        for src_uri, path, cache_path in todo:
+            _RUNNING[src_uri] = pool.submit(run, path, cache_path)
+
+
+def _derivation_pages_last(files):
+    """The same files with the derivation pages at the end, so that MkDocs renders every other page while the
+    kernels run (it renders, then writes, pages in the order of ``files``)."""
+    from mkdocs.structure.files import Files
+
+    listed = list(files)
+    last = [f for f in listed if f.src_uri in _RUNNING]
+    return Files([f for f in listed if f.src_uri not in _RUNNING] + last) if last else files
+
+
+def on_pre_page(page, config, files):
+    """A derivation page that is executing waits for its kernel before mkdocs-jupyter renders it (from the
+    cache the kernel has just filled); a failing derivation stops the build here with its error."""
+    future = _RUNNING.pop(page.file.src_uri, None)
+    if future is not None:
+        render = page.render
+
+        def render_when_executed(config, files):
+            future.result()
+            return render(config, files)
+
+        page.render = render_when_executed
+    return page
+
+
+def _stop_derivations(wait: bool) -> None:
+    pool = _POOL.pop("pool", None)
+    if pool is not None:
+        pool.shutdown(wait=wait, cancel_futures=True)
+    _RUNNING.clear()
+
+
+def on_post_build(config):
+    _stop_derivations(wait=True)
+
+
+def on_build_error(error):
+    _stop_derivations(wait=True)  # a kernel already running finishes (and is shut down) before we exit
 
 
 def on_files(files, config):
-    _FILES["files"] = files
+    _FILES["files"] = files = _derivation_pages_last(files)
     return files
 
 
