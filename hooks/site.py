@@ -8,6 +8,7 @@
    modules it imports; we clear that cache whenever any file under src/ (code or data) changes.
 4. Notebook pages: mkdocs-jupyter wraps every executed page in JupyterLab CSS and scripts; we strip them
    (see ``_clean_notebook_page``).
+5. Caches for a warm build: each page's search entries, and the compiled Jinja templates.
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ def on_pre_build(config):
         stamp.parent.mkdir(parents=True, exist_ok=True)
         stamp.write_text(current)
     _start_derivations(config)
+    _cache_search_entries(config)
+    _cache_compiled_templates(config)
 
 
 #: {page src_uri: Future} of the derivations executing in the background in this build.
@@ -232,3 +235,71 @@ def on_post_page(output, page, config):
     if page.file.src_uri.startswith("derivations/") and page.file.src_uri.endswith(".py"):
         return _resolve_notebook_links(_clean_notebook_page(output), page)
     return output
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 5. work a warm build would otherwise redo: caches keyed on everything their result reads
+
+_SEARCH_CACHE = CACHE / "search"
+_JINJA_CACHE = CACHE / "jinja"
+
+
+def _toc_key(toc) -> list:
+    return [[item.id, item.url, item.title, item.level, _toc_key(item.children)] for item in toc]
+
+
+def search_entries_key(page, plugin_config) -> str:
+    """The key of one page's search entries: everything Material's ``add_entry_from_context`` reads (the page's
+    HTML, URL, title, metadata and table of contents, the search configuration) and Material's version."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256()
+    for part in (version("mkdocs-material"), page.url, str(page.title), json.dumps(page.meta, sort_keys=True,
+                 default=repr), json.dumps(_toc_key(page.toc), default=repr),
+                 json.dumps(dict(plugin_config), sort_keys=True, default=repr), page.content):
+        h.update(part.encode() + b"\0")
+    return h.hexdigest()
+
+
+def _cache_search_entries(config) -> None:
+    """Material's search plugin parses every page's HTML with ``html.parser`` to cut it into sections (a second
+    or so a build); a page whose HTML and table of contents have not changed gets the entries it got last time."""
+    plugin = config["plugins"].get("material/search")
+    index = getattr(plugin, "search_index", None)
+    if index is None or not hasattr(index, "entries"):
+        return
+    add = index.add_entry_from_context
+
+    def add_cached(page):
+        cached = _SEARCH_CACHE / f"{search_entries_key(page, plugin.config)}.json"
+        if cached.is_file():
+            index.entries.extend(json.loads(cached.read_text(encoding="utf-8")))
+            return
+        before = len(index.entries)
+        add(page)
+        _SEARCH_CACHE.mkdir(parents=True, exist_ok=True)
+        cached.write_text(json.dumps(index.entries[before:]), encoding="utf-8")
+
+    index.add_entry_from_context = add_cached
+
+
+def _cache_compiled_templates(config) -> None:
+    """Jinja compiles mkdocstrings' 76 templates (about a second) at every build; its own bytecode cache keeps
+    the compiled code on disk, keyed on each template's name and source (and Python's bytecode version)."""
+    plugin = config["plugins"].get("mkdocstrings")
+    try:
+        env = plugin.handlers.get_handler("python").env
+    except Exception:  # mkdocstrings' API changed: it compiles them itself, as before
+        return
+    import jinja2
+
+    _JINJA_CACHE.mkdir(parents=True, exist_ok=True)
+    env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(_JINJA_CACHE))
+
+
+def on_env(env, config, files):
+    import jinja2
+
+    _JINJA_CACHE.mkdir(parents=True, exist_ok=True)
+    env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(_JINJA_CACHE))  # the theme's templates, likewise
+    return env
