@@ -349,3 +349,19 @@ def test_a_figure_renders_the_same_with_and_without_the_shared_cache(monkeypatch
     plain = figures.render_schemes(name)
     assert sorted(cached) == ["dark", "light"]
     assert cached["light"] == plain["light"] and cached["dark"] == plain["dark"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the notebook downloads: converted again when their script changes
+
+
+def test_notebook_download_follows_its_script(tmp_path, monkeypatch):
+    hook = _load("downloads")
+    monkeypatch.setattr(hook, "CACHE", tmp_path / "cache")
+    script = tmp_path / "alpha.py"
+    script.write_text("# %% [markdown]\n# # Alpha\n\n# %%\nx = 1\n")
+    first = hook.notebook(script)
+    assert "x = 1" in first and hook.notebook(script) == first, "a warm build converts the script again"
+    script.write_text("# %% [markdown]\n# # Alpha\n\n# %%\nx = 2\n")
+    assert "x = 2" in hook.notebook(script), "the download kept the old script's cells"
+    assert len(list((tmp_path / "cache").iterdir())) == 1, "old conversions pile up in the cache"
