@@ -1,7 +1,7 @@
 """MkDocs build hooks for the site (registered in mkdocs.yml under ``hooks:``).
 
-1. Derivation kernels: the Jupyter configuration they run under, and running them all in the background from
-   the start of the build, their pages rendered last.
+1. Derivation kernels: the Jupyter configuration they run under, and running them in the background (two at a
+   time) from the start of the build, their pages rendered last.
    (The math is typeset at build time by hooks/math.py; the browser loads no MathJax.)
 2. (Computed figures are rendered by ``hooks/figures.py``.)
 3. Cache invalidation: mkdocs-jupyter caches executed derivations keyed on the script alone, not on the
@@ -74,22 +74,24 @@ def on_pre_build(config):
     _cache_compiled_templates(config)
 
 
+#: How many derivations execute at once.
+KERNELS_AT_ONCE = 2
 #: {page src_uri: Future} of the derivations executing in the background in this build.
 _RUNNING: dict[str, concurrent.futures.Future] = {}
 _POOL: dict = {}
 
 
 def _start_derivations(config) -> None:
-    """Start executing every derivation whose page is not cached yet, all at once, in the background.
+    """Start executing every derivation whose page is not cached yet, in the background, two at a time.
 
     mkdocs-jupyter executes a notebook when it renders its page, one after another, with the build waiting.
-    Here every derivation starts in its own kernel at the start of the build, filling mkdocs-jupyter's cache,
-    while the rest of the build goes on (the figures draw in a child process, the Markdown pages render); the
-    derivation pages are rendered last (``on_files``) and each waits for its own kernel (``on_pre_page``). All at
-    once rather than two at a time: the kernels are separate processes that share the cores fairly, so no
-    order of the scripts leaves a core idle while the slowest one runs alone. The pages are converted by
-    mkdocs-jupyter's own functions with its own options and cache key, so the result is exactly what it would
-    have produced. If those internals change, we fall back to its sequential path (same output, slower).
+    Here the derivations start executing in their kernels at the start of the build, filling mkdocs-jupyter's
+    cache, while the rest of the build goes on (the figures draw in a child process, the Markdown pages render);
+    the derivation pages are rendered last (``on_files``) and each waits for its own kernel (``on_pre_page``).
+    Two kernels at a time (this machine has two cores; all six at once measured about 4 s more CPU), the
+    longest scripts first, so that the slowest is not the one left running alone at the end. The pages are
+    converted by mkdocs-jupyter's own functions with its own options and cache key, so the result is exactly
+    what it would have produced. If those internals change, we fall back to its sequential path (same output, slower).
     """
     _RUNNING.clear()
     plugin = config["plugins"].get("mkdocs-jupyter")
@@ -103,7 +105,7 @@ def _start_derivations(config) -> None:
         return
     opts = plugin.config
     todo = []
-    for script in sorted((ROOT / "derivations").glob("*.py")):
+    for script in sorted((ROOT / "derivations").glob("*.py"), key=lambda p: -p.stat().st_size):
         src_uri = f"derivations/{script.name}"
         path = str(pathlib.Path(config["docs_dir"]) / src_uri)
         cache_path = _get_cache_path(opts["cache_dir"], _compute_cache_key(path, opts, True))
@@ -126,7 +128,7 @@ def _start_derivations(config) -> None:
 
     if todo:
         log.info("executing %d derivation(s) in the background", len(todo))
-        pool = _POOL["pool"] = concurrent.futures.ThreadPoolExecutor(max_workers=len(todo))
+        pool = _POOL["pool"] = concurrent.futures.ThreadPoolExecutor(max_workers=min(len(todo), KERNELS_AT_ONCE))
         for src_uri, path, cache_path in todo:
             _RUNNING[src_uri] = pool.submit(run, path, cache_path)
 
