@@ -27,7 +27,7 @@ def main() -> None:
     run_event = PluginCollection.run_event
 
     def timed(self, name, item=None, **kwargs):
-        page = kwargs.get("page")
+        page = kwargs.get("page") or (item if name == "pre_page" else None)
         record = {"event": name, "start": time.perf_counter() - START,
                   "page": page.file.src_uri if page is not None else None}
         try:

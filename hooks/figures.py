@@ -229,11 +229,11 @@ def _hex6(colour: str) -> str:
 def _variable(prop: str, colour: str, dark: dict[str, str]) -> str:
     """``var(--dg-ROLE-HEX, #HEX)`` for one colour of a diagram, recording its dark value in ``dark``."""
     from gentle_rnn.figures import dark_colour
-    from matplotlib.colors import to_hex
 
     role = "ink" if prop != "fill" else "fill"
     name = f"--dg-{role}-{_hex6(colour)}"
-    dark[name] = to_hex(dark_colour("#" + _hex6(colour), role))
+    rgb = dark_colour("#" + _hex6(colour), role)[:3]
+    dark[name] = "#" + "".join(format(round(v * 255), "02x") for v in rgb)  # as matplotlib.colors.to_hex
     return f"var({name}, #{_hex6(colour)})"
 
 

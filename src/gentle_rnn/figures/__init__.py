@@ -32,6 +32,7 @@ import contextlib
 import importlib
 import io
 import pkgutil
+import re
 from collections.abc import Callable
 
 _REGISTRY: dict[str, Callable] = {}
@@ -43,6 +44,7 @@ SCHEMES = ("light", "dark")
 #: Lightness ranges in the dark render, for ink and for pale fills (Material's slate background: about 0.14).
 _DARK_INK = (0.42, 0.92)
 _DARK_FILL = (0.14, 0.40)
+_HEX6 = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def figure(name: str) -> Callable[[Callable], Callable]:
@@ -83,13 +85,16 @@ def dark_colour(colour, role: str = "ink"):
     """
     import colorsys
 
-    from matplotlib.colors import to_rgba
-
     if role not in ("ink", "fill"):
         raise ValueError(f"role must be 'ink' or 'fill', got {role!r}")
     if colour is None or (isinstance(colour, str) and colour.lower() in ("none", "transparent")):
         return colour
-    r, g, b, a = to_rgba(colour)
+    if isinstance(colour, str) and _HEX6.fullmatch(colour):  # what to_rgba returns, without importing Matplotlib
+        r, g, b, a = (*(int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)), 1.0)
+    else:
+        from matplotlib.colors import to_rgba
+
+        r, g, b, a = to_rgba(colour)
     hue, light, sat = colorsys.rgb_to_hls(r, g, b)
     low, high = _DARK_FILL if role == "fill" and light > 0.6 else _DARK_INK
     return (*colorsys.hls_to_rgb(hue, low + (high - low) * (1.0 - light), sat), a)
