@@ -365,3 +365,26 @@ def test_notebook_download_follows_its_script(tmp_path, monkeypatch):
     script.write_text("# %% [markdown]\n# # Alpha\n\n# %%\nx = 2\n")
     assert "x = 2" in hook.notebook(script), "the download kept the old script's cells"
     assert len(list((tmp_path / "cache").iterdir())) == 1, "old conversions pile up in the cache"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the warm path's shortcut: dark colours of hex literals without Matplotlib, the same as with it
+
+
+def test_dark_colour_of_a_hex_literal_equals_matplotlibs_path(monkeypatch):
+    import random
+
+    from matplotlib import colors
+
+    from gentle_rnn import figures
+
+    rng = random.Random(14)
+    literals = ["#000000", "#ffffff", "#FFAA00", "#7f7f7f"] + [f"#{rng.randrange(1 << 24):06x}" for _ in range(500)]
+    fast = {(c, role): figures.dark_colour(c, role) for c in literals for role in ("ink", "fill")}
+    monkeypatch.setattr(figures, "_HEX6", figures.re.compile(r"(?!)"))  # never matches: always Matplotlib's to_rgba
+    for (c, role), value in fast.items():
+        assert value == figures.dark_colour(c, role), f"dark_colour({c!r}, {role!r})"
+    hook = _load("figures")
+    dark = {}
+    hook._variable("fill", "#1f77b4", dark)
+    assert dark == {"--dg-fill-1f77b4": colors.to_hex(figures.dark_colour("#1f77b4", "fill"))}
