@@ -27,7 +27,10 @@ Four ways to the gradient, each used to check another:
   Jacobians that ``sympy.diff`` derives: an independent route to the same numbers.
 
 Numbers come from :func:`gentle_rnn.symbolic.rnn.evaluate` (each shared node once) and exact checks from
-:func:`gentle_rnn.symbolic.core.exact_agreement`, which we reuse.
+:func:`gentle_rnn.symbolic.core.exact_agreement`, which we reuse. The derivation does not build the brute
+force at all: :func:`gentle_rnn.symbolic.core.exact_gradient_agreement` computes the derivative's values at
+the random points by one reverse sweep of the same SymPy rules, and :func:`rtrl_agreement` runs forward mode
+on exact numbers; ``tests/test_exact_gradient.py`` ties both to plain ``sympy.diff`` and to :func:`rtrl`.
 """
 
 from __future__ import annotations
