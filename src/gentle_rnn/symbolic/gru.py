@@ -25,7 +25,7 @@ import numpy as np
 import sympy as sp
 
 from ..gru import GATES, GRAD_KEYS, PARAM_KEYS, check_convention
-from .core import Sigmoid, Tanh, gate_parameter_symbols, matrix_sum, matrix_symbols
+from .core import Sigmoid, Tanh, gate_parameter_symbols, matrix_sum, matrix_symbols, mul
 from .lstm import _lazy_product, _lazy_sum, diag, exact_forward_mode_agreement, hadamard, memoized_diff
 from .rnn import NUMPY_FUNCTIONS, bind_batch, cross_entropy, evaluate, evaluate_on_batch, exact_agreement, softmax
 
@@ -62,14 +62,14 @@ def cell(P: Mapping[str, sp.Matrix], x: sp.Matrix, h_prev: sp.Matrix, update: st
          reset: str = "before") -> Cell:
     """One step of the GRU, equations (6.1)-(6.4), from the previous state h_prev and the input x."""
     update, reset = check_convention(update, reset)
-    a = {g: P[f"b_{g}"] + P[f"W_{g}"] * h_prev + P[f"U_{g}"] * x for g in ("zeta", "rho")}
+    a = {g: P[f"b_{g}"] + mul(P[f"W_{g}"], h_prev) + mul(P[f"U_{g}"], x) for g in ("zeta", "rho")}
     zeta = a["zeta"].applyfunc(Sigmoid)  # (6.1)
     rho = a["rho"].applyfunc(Sigmoid)  # (6.2)
-    Wh_h = P["W_h"] * h_prev
+    Wh_h = mul(P["W_h"], h_prev)
     if reset == "before":
-        a["h"] = P["b_h"] + P["W_h"] * hadamard(rho, h_prev) + P["U_h"] * x  # (6.3)
+        a["h"] = P["b_h"] + mul(P["W_h"], hadamard(rho, h_prev)) + mul(P["U_h"], x)  # (6.3)
     else:
-        a["h"] = P["b_h"] + hadamard(rho, Wh_h) + P["U_h"] * x  # (6.3')
+        a["h"] = P["b_h"] + hadamard(rho, Wh_h) + mul(P["U_h"], x)  # (6.3')
     h_tilde = a["h"].applyfunc(Tanh)
     one = sp.ones(h_prev.rows, 1)
     mu = zeta if update == "keep" else one - zeta
@@ -131,7 +131,7 @@ def unroll(D: int, H: int, K: int, T: int, y: Sequence[int] | None = None, *, up
     for t in range(1, T + 1):
         net.cells[t] = cell(P, x[t], net.h[t - 1], update, reset)
         net.h[t] = net.cells[t].h
-        net.o[t] = P["c"] + P["V"] * net.h[t]  # (6.5)
+        net.o[t] = P["c"] + mul(P["V"], net.h[t])  # (6.5)
         net.y_hat[t] = softmax(net.o[t])
         net.L_t[t] = cross_entropy(net.o[t], e[t])
     return net
@@ -173,17 +173,17 @@ def step_backward(P: Mapping[str, sp.Matrix], c: Cell, x: sp.Matrix, h_prev: sp.
     da["h"] = hadamard(hadamard(dh, one - c.mu), one - hadamard(c.h_tilde, c.h_tilde))  # (6.9)
     d_rho = hadamard(c.rho, one - c.rho)
     if reset == "before":
-        d_rh = P["W_h"].T * da["h"]
+        d_rh = mul(P["W_h"].T, da["h"])
         da["rho"] = hadamard(hadamard(d_rh, h_prev), d_rho)  # (6.10)
         via_candidate = hadamard(d_rh, c.rho)
-        dW_h = da["h"] * hadamard(c.rho, h_prev).T  # (6.12)
+        dW_h = mul(da["h"], hadamard(c.rho, h_prev).T)  # (6.12)
     else:
         da["rho"] = hadamard(hadamard(da["h"], c.Wh_h), d_rho)  # (6.10')
-        via_candidate = P["W_h"].T * hadamard(c.rho, da["h"])
-        dW_h = hadamard(c.rho, da["h"]) * h_prev.T  # (6.12')
-    dh_prev = hadamard(c.mu, dh) + P["W_zeta"].T * da["zeta"] + P["W_rho"].T * da["rho"] + via_candidate  # (6.11)
-    dU = {g: da[g] * x.T for g in GATES}
-    dW = {"zeta": da["zeta"] * h_prev.T, "rho": da["rho"] * h_prev.T, "h": dW_h}
+        via_candidate = mul(P["W_h"].T, hadamard(c.rho, da["h"]))
+        dW_h = mul(hadamard(c.rho, da["h"]), h_prev.T)  # (6.12')
+    dh_prev = hadamard(c.mu, dh) + mul(P["W_zeta"].T, da["zeta"]) + mul(P["W_rho"].T, da["rho"]) + via_candidate  # (6.11)
+    dU = {g: mul(da[g], x.T) for g in GATES}
+    dW = {"zeta": mul(da["zeta"], h_prev.T), "rho": mul(da["rho"], h_prev.T), "h": dW_h}
     return StepGrads({g: da[g] for g in GATES}, dh_prev, dU, dW, {g: da[g] for g in GATES})
 
 
@@ -204,7 +204,7 @@ def bptt(net: UnrolledGRU) -> GRUBPTT:
     dh, da, steps = {}, {}, {}
     dh_next = sp.zeros(H, 1)
     for t in range(T, 0, -1):
-        dh[t] = P["V"].T * do[t] + dh_next  # (6.7)
+        dh[t] = mul(P["V"].T, do[t]) + dh_next  # (6.7)
         st = step_backward(P, net.cells[t], net.x[t], net.h[t - 1], dh[t], net.update, net.reset)
         da[t], steps[t], dh_next = st.da, st, st.dh_prev
     grads: dict[str, sp.Matrix] = {}
@@ -212,7 +212,7 @@ def bptt(net: UnrolledGRU) -> GRUBPTT:
         grads[f"U_{g}"] = matrix_sum(steps[t].dU[g] for t in range(1, T + 1))
         grads[f"W_{g}"] = matrix_sum(steps[t].dW[g] for t in range(1, T + 1))
         grads[f"b_{g}"] = matrix_sum(steps[t].db[g] for t in range(1, T + 1))
-    grads["V"] = matrix_sum(do[t] * net.h[t].T for t in range(1, T + 1))  # (6.6)
+    grads["V"] = matrix_sum(mul(do[t], net.h[t].T) for t in range(1, T + 1))  # (6.6)
     grads["c"] = matrix_sum(do[t] for t in range(1, T + 1))
     grads["h0"] = dh_next  # (6.13)
     return GRUBPTT(do, dh, da, {k: grads[k] for k in GRAD_KEYS})

@@ -43,7 +43,7 @@ import numpy as np
 import sympy as sp
 
 from ..lstm import GATES, GRAD_KEYS, PARAM_KEYS
-from .core import Sigmoid, Tanh, gate_parameter_symbols, matrix_sum, matrix_symbols, memoized_diff, random_points
+from .core import Sigmoid, Tanh, gate_parameter_symbols, matrix_sum, matrix_symbols, memoized_diff, mul, random_points
 from .rnn import NUMPY_FUNCTIONS, bind_batch, cross_entropy, evaluate, evaluate_on_batch, exact_agreement, softmax
 
 __all__ = [
@@ -95,7 +95,7 @@ class Cell:
 
 def cell(P: Mapping[str, sp.Matrix], x: sp.Matrix, h_prev: sp.Matrix, s_prev: sp.Matrix) -> Cell:
     """One step of the LSTM, equations (5.1)-(5.6), from the previous state (h_prev, s_prev) and input x."""
-    a = {gate: P[f"b_{gate}"] + P[f"W_{gate}"] * h_prev + P[f"U_{gate}"] * x for gate in GATES}
+    a = {gate: P[f"b_{gate}"] + mul(P[f"W_{gate}"], h_prev) + mul(P[f"U_{gate}"], x) for gate in GATES}
     z = a["z"].applyfunc(Tanh)  # (5.1)
     g = a["g"].applyfunc(Sigmoid)  # (5.2)
     f = a["f"].applyfunc(Sigmoid)  # (5.3)
@@ -177,7 +177,7 @@ def unroll(D: int, H: int, K: int, T: int, y: Sequence[int] | None = None) -> Un
     for t in range(1, T + 1):
         net.cells[t] = cell(P, x[t], net.h[t - 1], net.s[t - 1])  # (5.1)-(5.6)
         net.h[t], net.s[t] = net.cells[t].h, net.cells[t].s
-        net.o[t] = P["c"] + P["V"] * net.h[t]  # (5.7)
+        net.o[t] = P["c"] + mul(P["V"], net.h[t])  # (5.7)
         net.y_hat[t] = softmax(net.o[t])
         net.L_t[t] = cross_entropy(net.o[t], e[t])  # (5.7)
     return net
@@ -236,10 +236,10 @@ def step_backward(P: Mapping[str, sp.Matrix], c: Cell, x: sp.Matrix, h_prev: sp.
         "g": hadamard(hadamard(ds, c.z), hadamard(c.g, one - c.g)),  # (5.13)
         "f": hadamard(hadamard(ds, s_prev), hadamard(c.f, one - c.f)),  # (5.14)
     }
-    dh_prev = matrix_sum(P[f"W_{gate}"].T * da[gate] for gate in GATES)  # (5.9)
+    dh_prev = matrix_sum(mul(P[f"W_{gate}"].T, da[gate]) for gate in GATES)  # (5.9)
     ds_prev = hadamard(c.f, ds)  # (5.10): the cell path
-    dU = {gate: da[gate] * x.T for gate in GATES}  # (5.15)
-    dW = {gate: da[gate] * h_prev.T for gate in GATES}
+    dU = {gate: mul(da[gate], x.T) for gate in GATES}  # (5.15)
+    dW = {gate: mul(da[gate], h_prev.T) for gate in GATES}
     db = {gate: da[gate] for gate in GATES}
     return StepGrads(ds, {g: da[g] for g in GATES}, dh_prev, ds_prev, dU, dW, db)
 
@@ -273,7 +273,7 @@ def bptt(net: UnrolledLSTM) -> LSTMBPTT:
     dh, ds, da, steps = {}, {}, {}, {}
     dh_next, ds_next = zero, zero
     for t in range(T, 0, -1):
-        dh[t] = P["V"].T * do[t] + dh_next  # (5.9)
+        dh[t] = mul(P["V"].T, do[t]) + dh_next  # (5.9)
         st = step_backward(P, net.cells[t], net.x[t], net.h[t - 1], net.s[t - 1], dh[t], ds_next)
         ds[t], da[t], steps[t] = st.ds, st.da, st
         dh_next, ds_next = st.dh_prev, st.ds_prev
@@ -282,7 +282,7 @@ def bptt(net: UnrolledLSTM) -> LSTMBPTT:
         grads[f"U_{gate}"] = matrix_sum(steps[t].dU[gate] for t in range(1, T + 1))
         grads[f"W_{gate}"] = matrix_sum(steps[t].dW[gate] for t in range(1, T + 1))
         grads[f"b_{gate}"] = matrix_sum(steps[t].db[gate] for t in range(1, T + 1))
-    grads["V"] = matrix_sum(do[t] * net.h[t].T for t in range(1, T + 1))  # (5.8)
+    grads["V"] = matrix_sum(mul(do[t], net.h[t].T) for t in range(1, T + 1))  # (5.8)
     grads["c"] = matrix_sum(do[t] for t in range(1, T + 1))
     grads["h0"], grads["s0"] = dh_next, ds_next  # (5.16)
     return LSTMBPTT(do, dh, ds, da, {k: grads[k] for k in GRAD_KEYS})
