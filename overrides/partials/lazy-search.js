@@ -50,10 +50,9 @@
   };
   window.Worker.prototype = RealWorker.prototype;
 
-  // What counts as reaching for search (listeners on the document survive instant navigation).
-  document.addEventListener("focusin", (event) => {
-    if (event.target.closest && event.target.closest("[data-md-component=search-query]")) release();
-  });
+  // Reaching for search: Material opens its search toggle (the #__search checkbox, by a click on it, which fires
+  // "change") whenever the search box gets the focus, and when the phone header's search button is pressed.
+  // A listener on the document survives instant navigation.
   document.addEventListener("change", (event) => {
     if (event.target.id === "__search" && event.target.checked) release();
   });
