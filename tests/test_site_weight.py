@@ -68,8 +68,8 @@ def test_a_page_fetches_the_render_of_its_own_scheme_only(built_site, site_serve
     page = context.new_page()
     problems, twins = [], 0
     for url in sitemap_pages(site_dir, site_server):
-        page.goto(url, wait_until="load")
         fetched.clear()
+        page.goto(url, wait_until="load")
         not_loaded = page.evaluate(SCROLL_THROUGH)
         page.wait_for_load_state("networkidle")
         hidden = page.eval_on_selector_all(
