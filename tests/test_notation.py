@@ -324,3 +324,45 @@ def test_the_extraction_follows_the_stated_rules():
     assert sorted(symbols(r"\ell = \bar h^\top h^{(t)}")) == sorted(["\\ell", "\\bar h", "h", "t"])
     assert tex_of_markdown("a $x$ and `$y$` and\n```\n$z$\n```\n$$w\n+ v$$") == ["x", "w\n+ v"]
     assert symbols(r"b_f", keep_subscripts=True) == ["b_{f}"]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the hand-drawn diagrams: their labels are Unicode text, not TeX, so only the time steps are read out of them
+
+DIAGRAMS = ROOT / "docs" / "assets" / "diagrams"
+GREEK_UNICODE = dict(zip("αβγδεζηθικλμνξπρστυφχψω", "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu "
+                         "nu xi pi rho sigma tau upsilon phi chi psi omega".split()))
+# a one-letter symbol (possibly hatted or tilded) followed by "(step)", "(step+1)" or "(step−2)", as in h(t−1), s(u)
+_DIAGRAM_STEP = re.compile(r"(?<![A-Za-zα-ω])[A-Za-zα-ω][\u0302\u0303]?\(([A-Za-zα-ω])[′']?(?:\s*[+−-]\s*\d+)?\)")
+
+
+def diagram_text(svg: str) -> str:
+    """The words a reader sees (and hears) in a diagram: each <text> element with its <tspan>s joined, and the
+    <title> and <desc>, one line each."""
+    parts = re.findall(r"<(text|title|desc)\b[^>]*>(.*?)</\1>", svg, flags=re.S)
+    return "\n".join(re.sub(r"<[^>]+>", "", body) for _, body in parts)
+
+
+def diagram_step_problems(text: str, step_letters: set[str]) -> list[str]:
+    out = []
+    for m in _DIAGRAM_STEP.finditer(text):
+        letter = GREEK_UNICODE.get(m.group(1), m.group(1))
+        key = "\\" + letter if len(letter) > 1 else letter
+        if key not in step_letters:
+            out.append(f"  {m.group(0)}: {key} is used as a time step but docs/notation.md does not make it one")
+    return out
+
+
+@pytest.mark.parametrize("diagram", sorted(p.name for p in DIAGRAMS.glob("*.svg")))
+def test_the_diagrams_write_time_steps_with_the_pages_letters(diagram):
+    found = diagram_step_problems(diagram_text((DIAGRAMS / diagram).read_text(encoding="utf-8")),
+                                  NOTATION_PAGE.step_letters)
+    assert not found, f"{diagram} labels time steps against docs/notation.md:\n" + "\n".join(found)
+
+
+def test_the_diagram_reader_finds_time_steps():
+    steps = {"t", "u", "T", "\\tau"}
+    svg = '<text>h<tspan dy="-5">(k+1)</tspan></text><desc>from h(t−1) to s(u); diag(f(j)); L(3); σ(a_ζ)</desc>'
+    assert diagram_text(svg) == "h(k+1)\nfrom h(t−1) to s(u); diag(f(j)); L(3); σ(a_ζ)"
+    assert [p.split(":")[0].strip() for p in diagram_step_problems(diagram_text(svg), steps)] == ["h(k+1)", "f(j)"]
+    assert diagram_step_problems("h(τ) x(t′) ŷ(T)", steps) == []
