@@ -105,3 +105,4 @@ def test_figure_modules_load_only_where_a_figure_is(built_site, site_server, bro
             assert not modules, f"{url}: has no interactive figure but fetched {modules}"
     assert with_figure and without
     context.close()
+
