@@ -3,7 +3,9 @@
 One run prints:
 
 * the cold build (``.cache/`` removed, so every derivation executes and every formula is typeset) and the warm
-  build (nothing changed), each ``mkdocs build --strict`` as a whole process: wall time and CPU time;
+  build (nothing changed), each ``mkdocs build --strict`` as a whole process: wall time and CPU time (that of
+  the build's own process and of its children: the derivations' kernels, the figure renderer, Node), and where
+  the build's wall time goes, phase by phase (``bench/build_phases.py`` records MkDocs' plugin events);
 * each derivation run with plain ``python derivations/<name>.py``: wall and CPU time;
 * per page of the built site (read from its sitemap), opened cold in headless Chromium from a local server:
   every file fetched until the network is idle (fonts, scripts, the search index included), raw and as a
@@ -12,7 +14,8 @@ One run prints:
   client-side typesetting finished and the fonts loaded).
 
 Timings on a shared machine are noisy: run it several times and quote the minimum and median. Options:
-``--no-build`` measures the pages of an existing ``--site-dir``; ``--no-derivations`` skips the derivation runs.
+``--no-build`` measures the pages of an existing ``--site-dir``; ``--no-derivations`` skips the derivation runs;
+``--no-pages`` skips the page loads; ``--build-repeats N`` runs N cold + warm pairs.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import argparse
 import functools
 import gzip
 import http.server
+import json
 import os
 import pathlib
 import shutil
@@ -83,13 +87,38 @@ def _run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def build(site_dir: pathlib.Path) -> dict[str, tuple[float, float]]:
+def build(site_dir: pathlib.Path) -> dict[str, tuple[float, float, dict]]:
+    """A cold build (``.cache/`` removed) then a warm one: (wall s, CPU s, recorded phases) of each."""
+    from bench.build_phases import phases  # noqa: F401  (the same module runs the build below)
+
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site_dir)]
+    out = {}
     shutil.rmtree(ROOT / ".cache", ignore_errors=True)
-    cold = _run(cmd, env)
-    warm = _run(cmd, env)
-    return {"cold": cold, "warm": warm}
+    for name in ("cold", "warm"):
+        with tempfile.NamedTemporaryFile(suffix=".json") as record:
+            cmd = [sys.executable, "-m", "bench.build_phases", record.name,
+                   "build", "--strict", "--quiet", "--site-dir", str(site_dir)]
+            wall, cpu = _run(cmd, env)
+            out[name] = (wall, cpu, json.loads(pathlib.Path(record.name).read_text()))
+    return out
+
+
+def _print_builds(runs: list[dict]) -> None:
+    from bench.build_phases import phases
+
+    print("build (mkdocs build --strict, whole process)        wall s    CPU s   (main + children CPU s)")
+    for name in ("cold", "warm"):
+        for run in runs:
+            wall, cpu, record = run[name]
+            print(f"  {name:<48} {wall:7.1f}  {cpu:7.1f}   ({record['cpu_self']:.1f} + {record['cpu_children']:.1f})")
+        if len(runs) > 1:
+            walls, cpus = [r[name][0] for r in runs], [r[name][1] for r in runs]
+            print(f"  {name + ': min / median':<48} {min(walls):7.1f}  {min(cpus):7.1f}   "
+                  f"(median {statistics.median(walls):.1f} wall, {statistics.median(cpus):.1f} CPU)")
+    for name in ("cold", "warm"):
+        print(f"{name} build by phase (wall s, last run; kernels, figures and Node run beside them)")
+        for phase, seconds in phases(runs[-1][name][2]):
+            print(f"  {phase:<60} {seconds:6.2f}")
 
 
 def derivations() -> dict[str, tuple[float, float]]:
@@ -153,14 +182,15 @@ def main() -> None:
     parser.add_argument("--no-derivations", action="store_true", help="skip the plain-python derivation runs")
     parser.add_argument("--site-dir", type=pathlib.Path, help="where to build (default: a temporary folder)")
     parser.add_argument("--repeats", type=int, default=3, help="page loads per page (min and median reported)")
+    parser.add_argument("--build-repeats", type=int, default=1,
+                        help="cold + warm builds, one after the other (min and median reported when more than one)")
+    parser.add_argument("--no-pages", action="store_true", help="skip the page loads in Chromium")
     parser.add_argument("--verbose", action="store_true", help="name each page's three largest files")
     args = parser.parse_args()
     site_dir = args.site_dir or pathlib.Path(tempfile.mkdtemp(prefix="bench-site-"))
 
     if not args.no_build:
-        print("build (mkdocs build --strict, whole process)        wall s    CPU s")
-        for name, (wall, cpu) in build(site_dir).items():
-            print(f"  {name:<48} {wall:7.1f}  {cpu:7.1f}")
+        _print_builds([build(site_dir) for _ in range(args.build_repeats)])
     if not args.no_derivations:
         print("derivation (python derivations/<name>.py)           wall s    CPU s")
         results = derivations()
@@ -168,6 +198,8 @@ def main() -> None:
             print(f"  {name:<48} {wall:7.1f}  {cpu:7.1f}")
         print(f"  {'all together':<48} {sum(w for w, _ in results.values()):7.1f}  "
               f"{sum(c for _, c in results.values()):7.1f}")
+    if args.no_pages:
+        return
     print(f"page (cold load until network idle, {args.repeats} loads)  files   raw KB  gzip KB  math visible ms (min/median)")
     for row in pages(site_dir, args.repeats):
         lo, med = row["math_ms"]

@@ -33,16 +33,22 @@
 #
 # **The plan.** (1) One step's Jacobian $\partial h^{(t)}/\partial h^{(t-1)}$ from `sympy.diff` equals the
 # matrix formula (6.14), for both places of the reset gate and both update conventions; symbolic, at $D = 2$,
-# $H = 3$. (2) One backward step (6.8)-(6.12) equals `sympy.diff` of $\ell = \bar h^\top h^{(t)}$, symbolic.
+# $H = 3$. (2) One backward step (6.8)-(6.12) equals the derivative of $\ell = \bar h^\top h^{(t)}$, symbolic.
 # (3) The whole recursion (6.6)-(6.13) equals the brute-force derivative of the unrolled loss at the smallest
 # all-different size $(D, H, K) = (1, 2, 3)$, $T = 3$, every entry, exactly at random rational points (as in
 # the [LSTM derivation](lstm_bptt.py)). (4) Independently, forward mode (RTRL) at $(2, 3, 4)$, $T = 3$, for
 # PyTorch's convention. (5) The direct path over several steps. (6) minGRU's linear recurrence: the closed
 # form, the associative operator, the scan code run on symbols, and its backward pass as a reverse scan.
 #
-# The brute force differentiates with `memoized_diff` (SymPy's own derivative rules, each distinct
-# subexpression once): `tests/test_gru_brute_force.py` asserts that plain `sympy.diff` returns *identical*
-# expressions for every entry. The other three conventions go through the same brute-force comparison in
+# "Symbolic" means: the two sides are equal polynomials once every $\sigma$ and $\tanh$ node is an
+# indeterminate (`polynomial_identity`, what `sympy.expand` of the difference would show, computed over the
+# shared graph). The derivatives in (2) and (3) are never written out as expressions: as in the
+# [LSTM derivation](lstm_bptt.py), one reverse sweep over the expression graph applies SymPy's derivative
+# rule of each node (sum, product, power rules, each function's `fdiff`), on polynomials in (2)
+# (`symbolic_gradient_identity`) and on exact rationals at the random points in (3)
+# (`exact_gradient_agreement`). `tests/test_exact_gradient.py` shows that the sweep gives the values of plain
+# `sympy.diff`, here in all four conventions, and `tests/test_gru_brute_force.py` (slow) runs plain
+# `sympy.diff` on every entry. The other three conventions go through the same comparison in
 # `tests/test_gru.py`.
 
 # %%
@@ -55,6 +61,7 @@ from gentle_rnn import scan as nscan
 from gentle_rnn.symbolic import matrix_symbols, show
 from gentle_rnn.symbolic import gru as sg
 from gentle_rnn.symbolic import scan as ss
+from gentle_rnn.symbolic.core import exact_gradient_agreement, polynomial_identity, symbolic_gradient_identity
 from gentle_rnn.symbolic.lstm import diag, hadamard, memoized_diff
 
 started_wall, started = time.perf_counter(), time.process_time()
@@ -62,20 +69,14 @@ D, H = 2, 3
 
 
 def expands_to_zero(M) -> bool:
-    """True when every entry of ``M`` expands to exactly 0 (a symbolic proof)."""
-    return all(sp.expand(e) == 0 for e in M)
-
-
-def equal_exactly(lhs, rhs, inputs) -> bool:
-    """lhs == rhs exactly at 2 random rational points, nodes included (see the LSTM derivation)."""
-    return sg.exact_agreement(lhs, rhs, inputs, points=2) > 0
+    """True when every entry of ``M`` is the zero polynomial, function nodes as indeterminates (symbolic)."""
+    return polynomial_identity(M, sp.zeros(*M.shape)) == len(M)
 
 
 P = sg.parameter_symbols(D, H, 4)
 h_prev = matrix_symbols("h(t-1)", H, latex=r"h^{(t-1)}")
 x_t = matrix_symbols("x(t)", D, latex=r"x^{(t)}")
 one = sp.ones(H, 1)
-step_inputs = [v for k in sg.PARAM_KEYS for v in P[k]] + list(h_prev) + list(x_t)
 CONVENTIONS = [("keep", "before"), ("keep", "after"), ("write", "before"), ("write", "after")]
 cells = {conv: sg.cell(P, x_t, h_prev, *conv) for conv in CONVENTIONS}
 
@@ -118,7 +119,7 @@ show(r"h_1^{(t)}", c0.h[0].xreplace(short), text="h_1(t), update='keep' (nodes a
 for conv, c in cells.items():
     with memoized_diff():
         J = c.h.jacobian(h_prev)
-    assert equal_exactly(J, sg.step_jacobian_formula(P, c, h_prev, *conv), step_inputs), f"(6.14) {conv}"
+    assert polynomial_identity(J, sg.step_jacobian_formula(P, c, h_prev, *conv)) == H * H, f"(6.14) {conv}"
     W0 = {k: sp.zeros(H, H) for k in ("W_zeta", "W_rho", "W_h")}  # cut the weights: the direct path is left
     direct = J.xreplace({s: 0 for k in W0 for s in P[k]})
     assert direct == diag(c.mu.xreplace({s: 0 for k in W0 for s in P[k]})), f"(6.15) {conv}"
@@ -156,16 +157,11 @@ h_bar = matrix_symbols("hbar", H, latex=r"\bar h")
 for conv, c in cells.items():
     ell = (h_bar.T * c.h)[0, 0]
     st = sg.step_backward(P, c, x_t, h_prev, h_bar, *conv)
-    with memoized_diff():
-        brute = {k: P[k].applyfunc(lambda v: sp.diff(ell, v)) for k in sg.GATE_PARAM_KEYS}
-        brute["h_prev"] = h_prev.applyfunc(lambda v: sp.diff(ell, v))
-    inputs = step_inputs + list(h_bar)
-    for g, eq in (("zeta", "6.8"), ("h", "6.9"), ("rho", "6.10")):
-        assert equal_exactly(brute[f"b_{g}"], st.da[g], inputs), f"({eq}) {conv}"
-    assert equal_exactly(brute["h_prev"], st.dh_prev, inputs), f"(6.11) {conv}"
-    for g in sg.GATES:
-        for kind, claim in (("U", st.dU[g]), ("W", st.dW[g])):
-            assert equal_exactly(brute[f"{kind}_{g}"], claim, inputs), f"(6.12) {kind}_{g}"
+    claims = {"h(t-1)": st.dh_prev}  # (6.11)
+    for g in sg.GATES:  # (6.8)-(6.10) as the bias gradients, and (6.12)
+        claims[f"b_{g}"], claims[f"U_{g}"], claims[f"W_{g}"] = st.da[g], st.dU[g], st.dW[g]
+    wrt = {"h(t-1)": h_prev, **{k: P[k] for k in claims if k != "h(t-1)"}}
+    assert symbolic_gradient_identity(claims, ell, wrt) == H + 3 * (H + H * D + H * H), f"(6.8)-(6.12) {conv}"
 print("(6.8)-(6.12) one backward step: proven for all four conventions")
 show(r"\delta_{\rho,1}", sg.step_backward(P, c0, x_t, h_prev, h_bar, "keep", "before").da["rho"][0].xreplace(short),
      text="(6.10) dL/da_rho(t), entry 1, reset='before'")
@@ -177,17 +173,17 @@ print(f"one step: {time.process_time() - started:.2f} s CPU")
 # The recursion `gentle_rnn.symbolic.gru.bptt`: $\partial L/\partial o^{(t)} = \hat y^{(t)} - \mathbf 1_{y^{(t)}}$ and
 # the output layer's sums (6.6); $\partial L/\partial h^{(t)} = V^\top \partial L/\partial o^{(t)}$ + what step
 # $t + 1$ sends (6.7); the deltas and what each step sends back (6.8)-(6.11); the sums over $t$ (6.12); and
-# $\partial L/\partial h^{(0)}$ is what step 1 sends (6.13). The reference differentiates the fully
-# unrolled loss entry by entry. Cho et al.'s convention, $(D, H, K) = (1, 2, 3)$, $T = 3$: all 35 entries.
+# $\partial L/\partial h^{(0)}$ is what step 1 sends (6.13). The reference is the derivative of the fully
+# unrolled loss with respect to every entry, its values at three random rational points from one reverse
+# sweep each. Cho et al.'s convention, $(D, H, K) = (1, 2, 3)$, $T = 3$: all 35 entries.
 
 # %%
 t0 = time.process_time()
 net = sg.unroll(1, 2, 3, 3, update="keep", reset="before")
-brute = sg.brute_force(net, method="memo")
 recursion = sg.bptt(net)
-entries = sum(sg.exact_agreement(recursion.grads[n], brute[n], net.inputs, points=1) for n in sg.GRAD_KEYS)
+entries = exact_gradient_agreement(recursion.grads, net.L, net.wrt, net.inputs, points=3)
 assert entries == 35, entries
-print(f"(6.6)-(6.13) BPTT == brute force for all {entries} entries\n  (exact, a random rational point; "
+print(f"(6.6)-(6.13) BPTT == the derivative of the unrolled loss\n  for all {entries} entries (exact, 3 random rational points; "
       f"{time.process_time() - t0:.2f} s CPU) of\n  " + textwrap.fill(", ".join(sg.GRAD_KEYS), 76, subsequent_indent="  "))
 
 # %% [markdown]
@@ -216,12 +212,16 @@ def dW_rho_with(mistake: str) -> sp.Matrix:
     return total
 
 
-assert sg.exact_agreement(dW_rho_with("none"), brute["W_rho"], net.inputs) == 4  # the harness is right
+def check_W_rho(claim: sp.Matrix) -> int:
+    return exact_gradient_agreement({"W_rho": claim}, net.L, {"W_rho": net.params["W_rho"]}, net.inputs)
+
+
+assert check_W_rho(dW_rho_with("none")) == 4  # the harness is right
 for mistake in ("reset after", "direct 1 - mu"):
     try:
-        sg.exact_agreement(dW_rho_with(mistake), brute["W_rho"], net.inputs)
+        check_W_rho(dW_rho_with(mistake))
     except AssertionError:
-        print(f"mistake '{mistake}' is caught:\n  its dL/dW_rho differs from brute force")
+        print(f"mistake '{mistake}' is caught:\n  its dL/dW_rho differs from the derivative of L")
     else:
         raise AssertionError(f"the mistake '{mistake}' was not caught")
 
@@ -231,17 +231,19 @@ for mistake in ("reset after", "direct 1 - mu"):
 # Real-time recurrent learning carries $R^{(t)} = \partial h^{(t)} / \partial(\theta, h^{(0)})$ forward,
 # $R^{(t)} = J^{(t)} R^{(t-1)} + [\partial h^{(t)}/\partial\theta|_{\text{step } t} \;\; 0]$, with both local
 # Jacobians from `sympy.diff` of one generic step; no backward recursion anywhere. Here for `update="keep"`,
-# `reset="after"` (what `torch.nn.GRU` computes) at $(D, H, K) = (2, 3, 4)$, $T = 3$: 73 entries.
+# `reset="after"` (what `torch.nn.GRU` computes) at $(D, H, K) = (2, 3, 4)$, $T = 3$: 73 entries. As in the
+# LSTM derivation, the recursion runs on exact numbers at each random point (`sg.rtrl_agreement`: the
+# one-step Jacobians evaluated at each step's state with the network's own node values, $R^{(t)}$ carried
+# forward in fractions).
 
 # %%
 t0 = time.process_time()
 net4 = sg.unroll(2, 3, 4, 3, update="keep", reset="after")
-fwd = sg.rtrl(net4)
 rec4 = sg.bptt(net4)
-entries = sum(sg.exact_agreement(rec4.grads[n], fwd[n], net4.inputs, points=1) for n in sg.GRAD_KEYS)
+entries = sg.rtrl_agreement(net4, rec4.grads, points=3)
 assert entries == 73, entries
 print(f"BPTT == forward mode (RTRL) for all {entries} entries\n  at (D, H, K, T) = (2, 3, 4, 3), reset='after'\n  "
-      f"(exact, 1 random rational point; {time.process_time() - t0:.2f} s CPU)")
+      f"(exact, 3 random rational points; {time.process_time() - t0:.2f} s CPU)")
 
 # %% [markdown]
 # ## 5. The direct path over several steps
@@ -343,10 +345,10 @@ print(f"(6.20)-(6.21) the reverse scan == sympy.diff,\n  and dh({T})/dh(u) = mu(
 #
 # | claim | how it is established here | size | NumPy |
 # |---|---|---|---|
-# | (6.14) $\partial h^{(t)}/\partial h^{(t-1)}$, (6.15) its direct path | symbolic (expands to 0), four conventions | $D=2$, $H=3$ | `gru.step_jacobians` |
-# | (6.8)-(6.12) one backward step | symbolic, vs `sympy.diff` of one step, four conventions | $D=2$, $H=3$ | `gru._backward` |
-# | (6.6)-(6.13) the whole recursion | exact at random rational points vs brute force (memoised SymPy rules; identical to plain `sympy.diff` in the tests) | $(1,2,3)$, $T=3$, 35 entries | `gru.loss_and_grads` |
-# | (6.6)-(6.13), PyTorch's convention | exact at a random rational point vs forward mode (RTRL) | $(2,3,4)$, $T=3$, 73 entries | `gru.loss_and_grads` |
+# | (6.14) $\partial h^{(t)}/\partial h^{(t-1)}$, (6.15) its direct path | symbolic (equal polynomials; `sympy.diff`), four conventions | $D=2$, $H=3$ | `gru.step_jacobians` |
+# | (6.8)-(6.12) one backward step | symbolic, vs reverse mode of one step (polynomials), four conventions | $D=2$, $H=3$ | `gru._backward` |
+# | (6.6)-(6.13) the whole recursion | exact at 3 random rational points vs the derivative of the unrolled loss (reverse mode; tied to plain `sympy.diff` in the tests) | $(1,2,3)$, $T=3$, 35 entries | `gru.loss_and_grads` |
+# | (6.6)-(6.13), PyTorch's convention | exact at 3 random rational points vs forward mode (RTRL) | $(2,3,4)$, $T=3$, 73 entries | `gru.loss_and_grads` |
 # | the direct path over 3 steps | symbolic | $H=3$ | `gru.step_jacobians` |
 # | (6.16)-(6.18) closed form, associativity, loop and scan | symbolic, the NumPy code run on symbols | $T \le 8$ | `scan.loop`, `scan.scan` |
 # | (6.20)-(6.21) backward as a reverse scan, $\prod \mu$ | symbolic, vs `sympy.diff` | $T = 6$ | `scan.reverse_scan`, `scan.grads` |

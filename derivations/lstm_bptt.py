@@ -32,12 +32,15 @@
 #
 # 1. *One step, symbolically.* The local Jacobians of one step, from `sympy.diff`, equal the matrix formulas
 #    (5.17)-(5.18), among them the constant error carousel $\partial s^{(t)} / \partial s^{(t-1)} = \operatorname{diag}(f^{(t)})$.
-#    The difference of the two sides expands to exactly zero: a symbolic proof, at $D = 2$, $H = 3$.
+#    The two sides are the same polynomial once every $\tanh$ and $\sigma$ node is an indeterminate (what
+#    `sympy.expand` of their difference would show, computed faster; see below): a symbolic proof, at
+#    $D = 2$, $H = 3$.
 # 2. *One backward step, symbolically.* Everything the rest of the network does to the loss reaches step $t$
 #    through its two outputs $h^{(t)}$ and $s^{(t)}$. So the gradients that one backward step computes,
 #    (5.9)-(5.15), are the derivatives of $\ell = \bar h^\top h^{(t)} + \bar s^\top s^{(t)}$, where the free
 #    columns $\bar h$, $\bar s$ stand for whatever arrives at $h^{(t)}$ and (through $s^{(t+1)}$) at $s^{(t)}$.
-#    Symbolic proof, $D = 2$, $H = 3$.
+#    Symbolic proof, $D = 2$, $H = 3$: the derivatives of $\ell$ come from *reverse mode* (below), run on
+#    polynomials.
 # 3. *The whole sequence against brute force.* The backward recursion over all steps, (5.8)-(5.16), against
 #    the derivative of the fully unrolled loss, at the smallest all-different size $(D, H, K) = (1, 2, 3)$ with
 #    $T = 3$: every one of the 45 gradient entries, checked *exactly* at random rational points (no
@@ -55,6 +58,19 @@
 # rational functions agree at a random point with vanishing probability (Schwartz-Zippel). This is stronger
 # than a check with real $\tanh$ values, since the node values need not satisfy any identity of $\tanh$.
 #
+# **The derivative without its expression: reverse mode.** The reference derivative is never written out.
+# `exact_gradient_agreement(claimed, L, params, inputs)` evaluates $L$ at the point over its expression
+# graph (each distinct subexpression once), then sweeps the graph once backwards, from $L$ to the inputs,
+# applying at every node the rule `sympy.diff` applies there: the sum rule, the product rule, the power rule,
+# and for a function node its class's own derivative (`fdiff`: $\tanh' = 1 - \tanh^2$ evaluated with the
+# node's value, and so on). The sweep yields the value of $\partial L/\partial v$ for *every* entry $v$ at
+# once, exactly the value that evaluating `sympy.diff(L, v)` at the point would give;
+# `tests/test_exact_gradient.py` checks that against plain `sympy.diff` (on small expressions with every rule,
+# and on the unrolled dense layer, RNN, LSTM and GRU), and breaks the sweep to see those tests fail. For one
+# step, where everything is a polynomial in the inputs and the nodes, the same sweep runs with polynomials
+# for values (`symbolic_gradient_identity`, and `polynomial_identity` for two given expressions): every
+# input and every node is an indeterminate, and the two sides must be *equal polynomials*, a symbolic proof.
+#
 # Run it with `python derivations/lstm_bptt.py` from the repository root; it prints the same results in a
 # terminal and stops with an `AssertionError` if any formula is wrong.
 
@@ -64,8 +80,9 @@ import time
 
 import sympy as sp
 
-from gentle_rnn.symbolic import Sigmoid, Tanh, matrix_symbols, show
+from gentle_rnn.symbolic import Tanh, matrix_symbols, show
 from gentle_rnn.symbolic import lstm as sl
+from gentle_rnn.symbolic.core import exact_gradient_agreement, polynomial_identity, symbolic_gradient_identity
 from gentle_rnn.symbolic.lstm import diag, hadamard
 
 started = time.perf_counter()
@@ -73,8 +90,8 @@ D, H = 2, 3  # one step: all different
 
 
 def expands_to_zero(M: sp.Matrix) -> bool:
-    """True when every entry of ``M`` expands to exactly 0 (a symbolic proof)."""
-    return all(sp.expand(e) == 0 for e in M)
+    """True when every entry of ``M`` is the zero polynomial, function nodes as indeterminates (symbolic)."""
+    return polynomial_identity(M, sp.zeros(*M.shape)) == len(M)
 
 
 P = sl.parameter_symbols(D, H, 4)
@@ -171,7 +188,8 @@ print("(5.18) all four blocks of the one-step Jacobian: proven")
 #   \bar h = \frac{\partial L}{\partial h^{(t)}}, \qquad \bar s = \left.\frac{\partial L}{\partial s^{(t)}}\right|_{\text{through } s^{(t+1)}} ,$$
 #
 # where $h^{(t)}$ is held fixed in the second derivative (that path is counted in $\bar h$). Make $\bar h$ and
-# $\bar s$ free columns, let `sympy.diff` differentiate $\ell$, and compare with the matrix formulas of
+# $\bar s$ free columns, differentiate $\ell$ by the polynomial reverse sweep (`symbolic_gradient_identity`:
+# SymPy's rule of each node, the results exact polynomials), and compare with the matrix formulas of
 # `gentle_rnn.symbolic.lstm.step_backward`, which mirror the NumPy loop of `lstm._backward` line by line.
 #
 # ### 2a. The cell-state gradient: two paths
@@ -189,7 +207,7 @@ dh_bar = matrix_symbols("hbar", H, latex=r"\bar h")
 ds_bar = matrix_symbols("sbar", H, latex=r"\bar s")
 ell_s = (dh_bar.T * h_of_s)[0, 0] + (ds_bar.T * s_free)[0, 0]
 ds_claim = hadamard(hadamard(dh_bar, c.q), one - hadamard(s_free.applyfunc(Tanh), s_free.applyfunc(Tanh))) + ds_bar
-assert expands_to_zero(sp.Matrix([sp.diff(ell_s, v) for v in s_free]) - ds_claim), "(5.10) dL/ds(t)"
+assert symbolic_gradient_identity({"s": ds_claim}, ell_s, {"s": s_free}) == H, "(5.10) dL/ds(t)"
 show(r"\frac{\partial L}{\partial s^{(t)}} = \frac{\partial L}{\partial h^{(t)}} \odot q^{(t)} \odot \big(1 - \tanh^2 s^{(t)}\big) + f^{(t+1)} \odot \frac{\partial L}{\partial s^{(t+1)}}",
      text="(5.10) dL/ds(t) = dL/dh(t) . q(t) . (1 - tanh^2 s(t)) + f(t+1) . dL/ds(t+1): proven")
 
@@ -216,8 +234,8 @@ show(r"\frac{\partial L}{\partial s^{(t)}} = \frac{\partial L}{\partial h^{(t)}}
 ell = (dh_bar.T * c.h)[0, 0] + (ds_bar.T * c.s)[0, 0]
 step = sl.step_backward(P, c, x_t, h_prev, s_prev, dh_bar, ds_bar)
 for gate, eq in zip(("q", "z", "g", "f"), ("5.11", "5.12", "5.13", "5.14")):
-    brute = sp.Matrix([sp.diff(ell, v) for v in P[f"b_{gate}"]])
-    assert expands_to_zero(brute - step.da[gate]), f"({eq}) dL/da_{gate}(t)"
+    b_gate = f"b_{gate}"
+    assert symbolic_gradient_identity({b_gate: step.da[gate]}, ell, {b_gate: P[b_gate]}) == H, f"({eq})"
     print(f"({eq}) dL/da_{gate}(t): proven")
 show(r"\frac{\partial L}{\partial a_{f,1}^{(t)}}", abbreviate(sp.factor_terms(step.da["f"][0])),
      text="(5.14) dL/da_f(t), entry 1 (dL/ds(t) written out)")
@@ -241,15 +259,12 @@ show(r"\frac{\partial L}{\partial a_{f,1}^{(t)}}", abbreviate(sp.factor_terms(st
 # `lstm._backward` (`dh_next`, `ds_next`) and `lstm._parameter_sums`.
 
 # %%
-brute_h = sp.Matrix([sp.diff(ell, v) for v in h_prev])
-assert expands_to_zero(brute_h - step.dh_prev), "(5.9) sum_* W_*^T dL/da_*(t)"
-brute_s = sp.Matrix([sp.diff(ell, v) for v in s_prev])
-assert expands_to_zero(brute_s - step.ds_prev), "(5.9) f(t) . dL/ds(t)"
-for gate in sl.GATES:
-    for kind, claim in (("U", step.dU[gate]), ("W", step.dW[gate])):
-        M = P[f"{kind}_{gate}"]
-        brute = M.applyfunc(lambda v: sp.diff(ell, v))
-        assert expands_to_zero(brute - claim), f"(5.15) step share of dL/d{kind}_{gate}"
+claims = {"h(t-1)": step.dh_prev, "s(t-1)": step.ds_prev}  # (5.9), (5.10)
+wrt = {"h(t-1)": h_prev, "s(t-1)": s_prev}
+for gate in sl.GATES:  # (5.15), one step's share
+    claims[f"U_{gate}"], claims[f"W_{gate}"] = step.dU[gate], step.dW[gate]
+    wrt[f"U_{gate}"], wrt[f"W_{gate}"] = P[f"U_{gate}"], P[f"W_{gate}"]
+assert symbolic_gradient_identity(claims, ell, wrt) == 2 * H + 4 * (H * D + H * H)
 show(r"\text{sent to } h^{(t-1)} = \sum_\ast W_\ast^\top \frac{\partial L}{\partial a_\ast^{(t)}}, \qquad"
      r"\text{sent to } s^{(t-1)} = f^{(t)} \odot \frac{\partial L}{\partial s^{(t)}}",
      text="(5.9) sent to h(t-1): sum_* W_*^T dL/da_*(t); sent to s(t-1): f(t) . dL/ds(t): proven")
@@ -272,38 +287,29 @@ print(f"one step: {time.perf_counter() - started:.1f} s")
 # Page: [(5.8)](../part-5-lstm.md#eq-5-8)-[(5.16)](../part-5-lstm.md#eq-5-16); NumPy: `lstm.loss_and_grads`.
 #
 # The reference is the *brute force*: the loss of the fully unrolled network, one expression in every
-# parameter entry, $h^{(0)}$, $s^{(0)}$, the inputs and the (symbolic one-hot) targets, differentiated entry by
-# entry. It knows nothing about deltas, two paths or carried gradients. The size is the smallest with $D$, $H$,
+# parameter entry, $h^{(0)}$, $s^{(0)}$, the inputs and the (symbolic one-hot) targets, differentiated with
+# respect to every entry by the chain rule alone (the reverse sweep). It knows nothing about deltas, two paths or carried gradients. The size is the smallest with $D$, $H$,
 # $K$ all different: $(D, H, K) = (1, 2, 3)$, $T = 3$, so that a transposed matrix, a dropped step or a
 # missing path changes a number.
 #
 # **The cost, measured.** Plain `sympy.diff` re-walks the expanded tree of its result at every level of the
 # chain rule, and in the unrolled LSTM $h^{(t-1)}$ is shared by four gates, so the tree it walks grows about
 # tenfold per step: all 45 entries take 2.5 to 3 minutes on our 2-core machine, too slow for a page that is
-# executed at every build. `brute_force(net, method="memo")` runs *the same* SymPy derivative rules (the
-# methods `sympy.diff` dispatches to) but differentiates each distinct subexpression once, in seconds. Below we
-# show, for two parameters, that plain `sympy.diff` returns *identical* expressions (`==`, not just equal
-# values); `tests/test_lstm_brute_force.py` asserts the same for all 45 entries.
+# executed at every build. The comparison needs only the derivative's *values* at the random points, so here
+# the reverse sweep (see the top of the page) computes them: one pass over the few hundred distinct
+# subexpressions of $L$ gives all 45, in a fraction of a second. `tests/test_exact_gradient.py` shows that
+# the values are those of `sympy.diff` (for every entry here, and for $c$ with plain `sympy.diff` itself), and
+# `tests/test_lstm_brute_force.py` (slow) runs plain `sympy.diff` on all 45 entries and checks the same.
 
 # %%
 net = sl.unroll(1, 2, 3, 3)  # (D, H, K, T), symbolic targets
-t0 = time.perf_counter()
-brute = sl.brute_force(net, method="memo")
-t_memo = time.perf_counter() - t0
+t0 = time.process_time()
 recursion = sl.bptt(net)
-entries = 0
-for name in sl.GRAD_KEYS:
-    entries += sl.exact_agreement(recursion.grads[name], brute[name], net.inputs, points=3)
+entries = exact_gradient_agreement(recursion.grads, net.L, net.wrt, net.inputs, points=3)
 assert entries == 45, entries
 keys = ", ".join(sl.GRAD_KEYS)
-print(f"(5.8)-(5.16) BPTT == brute force for all {entries} entries\n  (exact, 3 random rational points; brute force {t_memo:.1f} s) of\n  "
-      + textwrap.fill(keys, 76, subsequent_indent="  "))
-
-t0 = time.perf_counter()
-plain = sl.brute_force(net, names=["c", "s0"], method="sympy")
-for name in ("c", "s0"):
-    assert plain[name] == brute[name], f"plain sympy.diff and the memoised rules differ for d{name}"
-print(f"plain sympy.diff gives identical expressions for dL/dc and dL/ds(0)\n  ({time.perf_counter() - t0:.1f} s)")
+print(f"(5.8)-(5.16) BPTT == the derivative of the unrolled loss\n  for all {entries} entries (exact, 3 random rational points; "
+      f"{time.process_time() - t0:.2f} s CPU) of\n  " + textwrap.fill(keys, 76, subsequent_indent="  "))
 
 
 def tree_and_graph_size(expr) -> tuple[int, int]:
@@ -318,8 +324,8 @@ def tree_and_graph_size(expr) -> tuple[int, int]:
     return count(expr), len(tree)
 
 
-n_tree, n_graph = tree_and_graph_size(brute["s0"][0])
-print(f"dL/ds(0)_1 by brute force: {n_tree} nodes as a tree,\n  {n_graph} distinct subexpressions")
+n_tree, n_graph = tree_and_graph_size(net.L)
+print(f"the unrolled loss L: {n_tree} nodes as a tree,\n  {n_graph} distinct subexpressions (what the sweep visits)")
 
 # %% [markdown]
 # Every formula of the backward pass is proven here over three steps at once: the output layer (5.8), the
@@ -363,12 +369,16 @@ def bptt_with(mistake: str) -> sp.Matrix:
     return total
 
 
-assert sl.exact_agreement(bptt_with("none"), brute["W_f"], net.inputs) == 4  # the harness itself is right
+def check_W_f(claim: sp.Matrix) -> int:
+    return exact_gradient_agreement({"W_f": claim}, net.L, {"W_f": net.params["W_f"]}, net.inputs)
+
+
+assert check_W_f(bptt_with("none")) == 4  # the harness itself is right
 for mistake in ("one path", "no sigmoid derivative"):
     try:
-        sl.exact_agreement(bptt_with(mistake), brute["W_f"], net.inputs)
+        check_W_f(bptt_with(mistake))
     except AssertionError:
-        print(f"mistake '{mistake}' is caught:\n  its dL/dW_f differs from brute force")
+        print(f"mistake '{mistake}' is caught:\n  its dL/dW_f differs from the derivative of L")
     else:
         raise AssertionError(f"the mistake '{mistake}' was not caught")
 
@@ -390,14 +400,17 @@ for mistake in ("one path", "no sigmoid derivative"):
 # derived by `sympy.diff` of one generic step (not written by hand), and so is the output layer's
 # $\partial L^{(t)}/\partial h^{(t)}$. Forward mode costs far more than BPTT for many parameters (its $R^{(t)}$
 # has a column per parameter), which is why nobody trains this way, but as a check it is independent. Here at
-# $(D, H, K) = (2, 3, 4)$, $T = 3$: 94 entries.
+# $(D, H, K) = (2, 3, 4)$, $T = 3$: 94 entries. The recursion runs on exact numbers (`sl.rtrl_agreement`): at
+# each random rational point the one-step Jacobians are evaluated at step $t$'s state and input, with the
+# same node values as the unrolled network (a node is identified by its class and the exact value of its
+# argument, so the generic step's $\sigma(b_g + W_g h^{(t-1)} + U_g x^{(t)})$ at step $t$ *is* the network's
+# $g^{(t)}$), and $R^{(t)}$ is carried forward in exact fractions; BPTT's 94 entries must equal the result.
 
 # %%
 t0 = time.perf_counter()
 net4 = sl.unroll(2, 3, 4, 3)
-fwd = sl.rtrl(net4)
 rec4 = sl.bptt(net4)
-entries = sum(sl.exact_agreement(rec4.grads[n], fwd[n], net4.inputs, points=3) for n in sl.GRAD_KEYS)
+entries = sl.rtrl_agreement(net4, rec4.grads, points=3)
 assert entries == 94, entries
 print(f"BPTT (5.8)-(5.16) == forward mode (RTRL) for all {entries} entries\n  at (D, H, K, T) = (2, 3, 4, 3) "
       f"(exact, 3 random rational points; {time.perf_counter() - t0:.1f} s)")
@@ -415,7 +428,7 @@ print(f"BPTT (5.8)-(5.16) == forward mode (RTRL) for all {entries} entries\n  at
 # (4.7)) over three steps. Here we read it off the unrolled network: in BPTT the term of $\partial L/\partial s^{(1)}$
 # that comes from the loss at $t = 3$ through the cell path alone is $f^{(3)} \odot f^{(2)} \odot$ (what $s^{(3)}$
 # received through $h^{(3)}$). We check it by giving $L^{(3)}$ a gradient only at $s^{(3)}$: with
-# $\ell = \bar s^\top s^{(3)}$ and every $h^{(t)}$ cut from its $s^{(t)}$ (free columns), `sympy.diff` gives
+# $\ell = \bar s^\top s^{(3)}$ and every $h^{(t)}$ cut from its $s^{(t)}$ (free columns), the derivative (the polynomial reverse sweep) is
 # exactly the product.
 
 # %%
@@ -431,9 +444,8 @@ def cut_cells(T_: int):
 
 s_cut, f_cut = cut_cells(3)
 ell_cell = (ds_bar.T * s_cut[3])[0, 0]
-brute_s0 = sp.Matrix([sp.diff(ell_cell, v) for v in s_cut[0]])
 claim_s0 = hadamard(f_cut[1], hadamard(f_cut[2], hadamard(f_cut[3], ds_bar)))
-assert expands_to_zero(brute_s0 - claim_s0), "cell path over three steps"
+assert symbolic_gradient_identity({"s0": claim_s0}, ell_cell, {"s0": s_cut[0]}) == H, "cell path, 3 steps"
 show(r"\left.\frac{\partial s^{(3)}}{\partial s^{(0)}}\right|_{\text{cell path}}^{\top} \bar s = f^{(1)} \odot f^{(2)} \odot f^{(3)} \odot \bar s",
      text="cell path over 3 steps: ds(3)/ds(0) = diag(f(3)) diag(f(2)) diag(f(1)): proven")
 
@@ -450,11 +462,11 @@ show(r"\left.\frac{\partial s^{(3)}}{\partial s^{(0)}}\right|_{\text{cell path}}
 # | claim | how it is established here | size | NumPy |
 # |---|---|---|---|
 # | (5.17) $\partial s^{(t)}/\partial s^{(t-1)} = \operatorname{diag}(f^{(t)})$ | symbolic (`==`) | $D=2$, $H=3$ | `lstm.step_jacobians` |
-# | (5.18) the other one-step Jacobian blocks | symbolic (expands to 0) | $D=2$, $H=3$ | `lstm.step_jacobians` |
-# | (5.9)-(5.15) one backward step | symbolic (expands to 0), vs `sympy.diff` of one step | $D=2$, $H=3$ | `lstm._backward` |
-# | (5.8)-(5.16) the whole recursion | exact at 3 random rational points vs brute force (SymPy's rules, memoised; plain `sympy.diff` identical for $c$, $s^{(0)}$ here and for all entries in the tests) | $(1,2,3)$, $T=3$, 45 entries | `lstm.loss_and_grads` |
+# | (5.18) the other one-step Jacobian blocks | symbolic (equal polynomials), `sympy.diff` of one step | $D=2$, $H=3$ | `lstm.step_jacobians` |
+# | (5.9)-(5.15) one backward step | symbolic (equal polynomials), vs reverse mode of one step | $D=2$, $H=3$ | `lstm._backward` |
+# | (5.8)-(5.16) the whole recursion | exact at 3 random rational points vs the derivative of the unrolled loss (reverse mode, SymPy's rule of each node; tied to plain `sympy.diff` in the tests) | $(1,2,3)$, $T=3$, 45 entries | `lstm.loss_and_grads` |
 # | (5.8)-(5.16) the whole recursion | exact at 3 random rational points vs forward mode (RTRL) | $(2,3,4)$, $T=3$, 94 entries | `lstm.loss_and_grads` |
-# | the cell path over 3 steps | symbolic (expands to 0) | $H=3$ | `lstm.step_jacobians` |
+# | the cell path over 3 steps | symbolic (equal polynomials), vs reverse mode | $H=3$ | `lstm.step_jacobians` |
 #
 # The tests (`tests/test_lstm.py`) then check the NumPy code against these SymPy expressions in float64 at
 # three more size combinations (relative error at most $10^{-10}$), against centred finite differences, and

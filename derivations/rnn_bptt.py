@@ -15,8 +15,9 @@
 #
 # Part 3 ([Backpropagation through time](../part-3-bptt.md)) states every gradient of the simple RNN of
 # Part 2 as a recursion backwards in time. This script proves each of those equations, (3.1) to (3.12),
-# against the one reference that knows nothing about recursions, transposes or diagonal matrices:
-# `sympy.diff` applied to the loss of the unrolled network, entry by entry (the *brute force*).
+# against the one reference that knows nothing about recursions, transposes or diagonal matrices: the
+# derivative of the loss of the unrolled network, entry by entry, by the chain rule of `sympy.diff`
+# (the *brute force*).
 #
 # **The network** (Part 2, [(2.1)-(2.4)](../part-2-forward-propagation.md#eq-2-1)), one sample, column
 # vectors:
@@ -34,14 +35,33 @@
 # **The sizes** are all different, $D = 2$ inputs, $H = 3$ hidden units, $K = 4$ classes, over $T = 3$ steps:
 # a transposed matrix or a time step off by one changes a shape or a number and cannot hide.
 #
-# **The method.** For each gradient the matrix formula and the brute force are two SymPy expressions.
-# To compare them, every node $h^{(t)}_i = \tanh(a^{(t)}_i)$, every $\exp(o^{(t)}_k)$ and every softmax
-# denominator is replaced by a symbol of its own; both sides then become polynomials with rational
-# coefficients in those symbols and in the inputs, and we assert that the two polynomials are *equal*
-# (`gentle_rnn.symbolic.rnn.prove_equal`, exact arithmetic in `sympy.polys`). Equal polynomials in
-# independent symbols stay equal whatever the symbols stand for, so this is a symbolic proof at these sizes,
-# not a floating-point check and not a check at sample points. (Simplifying the unexpanded expressions
-# directly is hopeless: the tree of $L$ grows about $H$-fold per step, and `sympy.simplify` walks all of it.)
+# **The method.** Each matrix formula is a SymPy expression built on the nodes of the unrolled network.
+# Written out as a tree, the derivative `sympy.diff` gives for it is huge (the tree of $L$ grows about
+# $H$-fold per step), and building it is what costs time. We never build it. Instead we pick a random point:
+# every input a random rational number, and every node $h^{(t)}_i = \tanh(a^{(t)}_i)$, $\exp(o^{(t)}_k)$,
+# $\log(\cdot)$ its own random rational value. At that point the derivative of $L$ with respect to every
+# parameter entry is computed by the chain rule over the graph of the network, backwards from $L$, with the
+# very rules `sympy.diff` uses (sum, product and power rules, and the derivative rule of each function class,
+# $\tanh' = 1 - \tanh^2$ and so on): in exact fractions, every shared node once
+# (`gentle_rnn.symbolic.core.reverse_mode`; the checks are `exact_gradient_agreement` for the parameters and
+# `exact_derivative_agreement` for a derivative at a node or with a state held constant). The formula is
+# evaluated at the same point with the same node values, and the two numbers must be *equal*: not close,
+# equal.
+#
+# Why this proves the identity. Both the formula and the `sympy.diff` expression are rational functions of
+# the inputs and the node values, and the chain rule at the point gives exactly the value of the `sympy.diff`
+# expression there (`tests/test_exact_derivatives.py` asserts it entry by entry, against plain `sympy.diff`).
+# Each coordinate is a fraction $p/q$ with $|p|$ and $q$ drawn up to $10^6$, so no single value has a
+# probability above about $10^{-6}$, and a polynomial that is not identically zero (the numerator of the
+# difference of the two sides) vanishes at such a point with probability at most its degree times $10^{-6}$
+# (the Schwartz-Zippel lemma); the degrees here are a few dozen. Three independent points per identity
+# multiply these probabilities, to below $10^{-12}$. So an equal result at every point is a proof up to that
+# probability, with no floating point and no tolerance. Random node values are *more* general than true
+# $\tanh$ values: the identity holds whatever the nodes are.
+#
+# The symbolic proof (both sides as polynomials with the nodes as symbols, compared coefficient by
+# coefficient, against plain `sympy.diff`) is in `tests/test_rnn_symbolic.py`, at this size and another; it
+# takes tens of seconds, which is why the page does not run it.
 #
 # Run it with `python derivations/rnn_bptt.py` from the repository root; it prints the same results in a
 # terminal and stops with an `AssertionError` if any formula is wrong.
@@ -53,7 +73,9 @@ import sympy as sp
 
 from gentle_rnn.symbolic import matrix_symbols, show
 from gentle_rnn.symbolic import rnn as srnn
-from gentle_rnn.symbolic.core import Tanh
+from gentle_rnn.symbolic.core import (
+    Tanh, exact_agreement, exact_derivative_agreement, exact_gradient_agreement, expression_sizes, mul,
+)
 
 started = time.perf_counter()
 D, H, K, T = 2, 3, 4, 3
@@ -85,22 +107,27 @@ def short(expr):
 # %%
 show(r"h^{(1)}_1", net.h[1][0], text="h(1)[1]")
 show(r"h^{(2)}_1", net.h[2][0], text="h(2)[1]")
-print("operations in the tree of L:", sp.count_ops(net.L))
+graph, tree = expression_sizes(net.L)
+print(f"L: {graph} distinct subexpressions in memory,\n  {tree} nodes in its tree written out")
 
 # %% [markdown]
 # ## 2. Brute force
 #
-# `srnn.brute_force` applies `sympy.diff` to each loss term $L^{(t)}$ once for every entry of $U, W, b, V, c$
-# and $h^{(0)}$: $HD + H^2 + H + KH + K + H = 6 + 9 + 3 + 12 + 4 + 3 = 37$ derivatives of each of the three terms. This is the costly
-# cell of the page (a few seconds); everything after it is cheap.
+# There are $HD + H^2 + H + KH + K + H = 6 + 9 + 3 + 12 + 4 + 3 = 37$ derivatives to check, one for every
+# entry of $U, W, b, V, c$ and $h^{(0)}$. For one of them, $\partial L / \partial c_1$, we let `sympy.diff` build
+# the expression (cheap: $c$ enters only the output layer) and show it, and check that the chain rule at
+# random points (the method of every later step) gives the same value as that expression, at three points.
 
 # %%
+wrt_all = {name: list(net.wrt[name]) for name in srnn.GRAD_KEYS}
+assert sum(len(v) for v in wrt_all.values()) == H * D + H * H + H + K * H + K + H == 37  # the count in the text
 tic = time.perf_counter()
-brute = srnn.brute_force(net)
-assert sum(len(M) for M in brute.values()) == H * D + H * H + H + K * H + K + H == 37  # the count in the text
-print(f"brute force: {sum(len(M) for M in brute.values())} gradient entries in {time.perf_counter() - tic:.1f} s")
-print("operations in the brute-force dL/dW_11:", sp.count_ops(brute["W"][0, 0]))
-show(r"\frac{\partial L}{\partial c_1}", short(brute["c"][0]), text="dL/dc_1 (brute force)")
+brute_c1 = sp.diff(net.L, c[0])  # plain sympy.diff: the expression
+print(f"sympy.diff of L with respect to c_1 in {time.perf_counter() - tic:.2f} s:\n  {expression_sizes(brute_c1)[1]} nodes"
+      " in its tree")
+show(r"\frac{\partial L}{\partial c_1}", short(brute_c1), text="dL/dc_1 (brute force)")
+exact_derivative_agreement([brute_c1], [net.L], [c[0]], net.inputs)
+print("the chain rule at 3 random rational points == sympy.diff's dL/dc_1 there")
 
 # %% [markdown]
 # ## 3. The gradient at the logits
@@ -167,15 +194,17 @@ show(r"\frac{\partial h_i}{\partial W_{ij}}\Big|_{h'\ \mathrm{fixed}} = \left(1 
 # The second term is the transpose of the local Jacobian of step 4, $\big(\operatorname{diag}(1-h^2) W\big)^\top
 # = W^\top \operatorname{diag}(1 - h^2)$: that is why $W^\top$ stands to the left of the diagonal matrix.
 #
-# The brute force for a total gradient: replace $h^{(t)}$ by a column of free symbols, rebuild everything
-# downstream of it ($L^{(t)}, \dots, L^{(T)}$) from those symbols, differentiate with respect to them, put $h^{(t)}$ back
-# (`srnn.hidden_gradient_brute_force`). The recursion must agree for every $t$. Implemented in
-# `gentle_rnn.rnn._backward` (`dh`); `rnn.hidden_state_grads` returns it.
+# The brute force for a total gradient is the chain rule run backwards from $L$ to the node $h^{(t)}_i$ itself:
+# the derivative it collects there is the change of $L$ when $h^{(t)}_i$ moves and everything computed from it
+# ($L^{(t)}, \dots, L^{(T)}$, through $h^{(t+1)}, \dots, h^{(T)}$) moves with it. (With `sympy.diff` one would replace
+# $h^{(t)}$ by free symbols, rebuild everything downstream from them, differentiate and put $h^{(t)}$ back:
+# `srnn.hidden_gradient_brute_force`, which the tests compare with this.) The recursion must agree for every $t$.
+# Implemented in `gentle_rnn.rnn._backward` (`dh`); `rnn.hidden_state_grads` returns it.
 
 # %%
 for t in range(T, 0, -1):
-    n = srnn.prove_equal(bp.dh[t], srnn.hidden_gradient_brute_force(net, t), net)
-    print(f"(3.2)-(3.3) grad_h({t}) L: {n} entries proven")
+    n = exact_derivative_agreement(bp.dh[t], [net.L], net.h[t], net.inputs)
+    print(f"(3.2)-(3.3) grad_h({t}) L: {n} entries agree at 3 random rational points")
 show(r"\frac{\partial L}{\partial h^{(3)}}", short(bp.dh[3]), text="grad_h(3) L")
 
 # %% [markdown]
@@ -214,10 +243,13 @@ show(r"\frac{\partial L}{\partial h^{(3)}}", short(bp.dh[3]), text="grad_h(3) L"
 
 # %%
 equations = {"c": "3.5", "V": "3.6", "b": "3.7", "W": "3.8", "U": "3.9", "h0": "3.10"}
-for name in ("c", "V", "b", "W", "U", "h0"):
-    n = srnn.prove_equal(bp.grads[name], brute[name], net)
+for name in equations:
     assert bp.grads[name].shape == net.wrt[name].shape, f"({equations[name]}) d{name} has the wrong shape"
-    print(f"({equations[name]}) grad_{name} L = brute force: {n} entries proven")
+# one reverse sweep per point serves all 37 entries; a failure names the entry (say dW[0,1])
+exact_gradient_agreement({n: bp.grads[n] for n in equations}, net.L, {n: net.wrt[n] for n in equations}, net.inputs)
+for name in equations:
+    print(f"({equations[name]}) grad_{name} L = brute force ({len(wrt_all[name])} entries)")
+print("  every entry equal at 3 random rational points")
 
 # %% [markdown]
 # The term of step 3 in $\partial L / \partial W_{12}$ (the weight from unit 2 to unit 1), written with the
@@ -240,8 +272,9 @@ show(r"\left[\delta^{(3)} h^{(2)\top}\right]_{12}", short(bp.da[3][0] * net.h[2]
 #
 # $$\frac{\partial L}{\partial W^{(t)}} = \delta^{(t)}\, h^{(t-1)\top}$$
 #
-# We check it with `sympy.diff` on a network whose steps use distinct copies, each set equal to $W$
-# afterwards (smaller sizes, $D=1$, $H=2$, $K=3$, $T=3$, to keep the brute force quick).
+# We check it on a network whose steps use distinct copies (smaller sizes, $D=1$, $H=2$, $K=3$, $T=3$): the
+# chain rule at random points gives the derivative with respect to each copy, at points where every copy
+# takes the value of $W$ (`bind`), and it must equal $\delta^{(t)} h^{(t-1)\top}$ there.
 
 # %%
 small = srnn.unroll(1, 2, 3, 3)
@@ -250,14 +283,14 @@ Us, Ws, bs, Vs, cs = (small.params[k] for k in srnn.PARAM_KEYS)
 h = small.h0
 loss_copies = 0
 for t in (1, 2, 3):
-    h = (bs + copies[t] * h + Us * small.x[t]).applyfunc(Tanh)
-    loss_copies += srnn.cross_entropy(cs + Vs * h, small.e[t])
+    h = (bs + mul(copies[t], h) + mul(Us, small.x[t])).applyfunc(Tanh)  # mul(A, B): the product A B
+    loss_copies += srnn.cross_entropy(cs + mul(Vs, h), small.e[t])
 back_to_W = {copies[t][i, j]: Ws[i, j] for t in (1, 2, 3) for i in range(2) for j in range(2)}
 bp_small = srnn.bptt(small)
 for t in (1, 2, 3):
-    per_copy = copies[t].applyfunc(lambda w: sp.diff(loss_copies, w).xreplace(back_to_W))
-    srnn.prove_equal(per_copy, bp_small.da[t] * small.h[t - 1].T, small)
-    print(f"grad_W({t}) L = delta({t}) h({t - 1})^T: proven")
+    exact_derivative_agreement(mul(bp_small.da[t], small.h[t - 1].T), [loss_copies], copies[t], small.inputs,
+                               bind=back_to_W)
+    print(f"grad_W({t}) L = delta({t}) h({t - 1})^T: agrees at 3 random rational points")
 show(r"\frac{\partial L}{\partial W^{(t)}} = \delta^{(t)} h^{(t-1)\top}, \quad \frac{\partial L}{\partial W} = \sum_t \frac{\partial L}{\partial W^{(t)}}",
      text="copies: grad_W L = sum_t grad_W(t) L with grad_W(t) L = delta(t) h(t-1)^T: proven")
 
@@ -280,16 +313,16 @@ show(r"\frac{\partial L}{\partial W^{(t)}} = \delta^{(t)} h^{(t-1)\top}, \quad \
 # $c$ and $V$ are unchanged (their terms cross no step). We prove three things:
 #
 # 1. (3.12) is the *exact* gradient of a modified loss: $\sum_t L^{(t)}$ where, in each $L^{(t)}$ with $t > \tau$,
-#    the state $h^{(t-\tau)}$ is held constant (`sympy.diff` of the terms rebuilt from free symbols at $t-\tau$,
-#    `srnn.truncated_brute_force`). That is what "cut the gradient after $\tau$ steps" means. (For $U, W, b$
-#    and $h^{(0)}$; $V$ and $c$ do not enter the recurrence, so holding a state fixed cannot change them.)
+#    the state $h^{(t-\tau)}$ is held constant: those terms are rebuilt from free symbols $\bar h$ at
+#    $t-\tau$ (`srnn.detached_loss_terms`), the chain rule runs over them at random points where each
+#    $\bar h$ takes the value of $h^{(t-\tau)}$ but passes no derivative on. That is what "cut the gradient
+#    after $\tau$ steps" means. (All six gradients; $V$ and $c$ come out unchanged, as they must.)
 # 2. Full BPTT = truncated + the dropped shares (those with $t - u \ge \tau$), for every $\tau$.
 # 3. For $\tau \ge T$ nothing is dropped.
 #
 # Implemented by `gentle_rnn.rnn._backward_truncated` (`loss_and_grads(..., truncate=tau)`).
 
 # %%
-RECURRENT = ("U", "W", "b", "h0")  # V and c do not enter the recurrence: holding a state fixed cannot change them
 print("pairs (t, u) kept (+) or dropped (.) by truncation; columns u = 1, 2, 3:")
 for tau in (1, 2, 3):
     rows = ["  t=" + str(t) + " " + " ".join("+" if t - u < tau else "." for u in range(1, t + 1)) for t in range(1, T + 1)]
@@ -297,16 +330,17 @@ for tau in (1, 2, 3):
 
 for tau in (1, 2):
     truncated = srnn.truncated_bptt(net, tau)
-    by_definition = srnn.truncated_brute_force(net, tau, names=RECURRENT)
+    held_terms, held_at = srnn.detached_loss_terms(net, tau)  # L(t) rebuilt from hbar = h(t - tau), t > tau
     dropped = srnn.dropped_terms(net, tau)
-    for name in RECURRENT:
-        srnn.prove_equal(truncated[name], by_definition[name], net)
-    for name in srnn.GRAD_KEYS:
-        srnn.prove_equal(truncated[name] + dropped[name], bp.grads[name], net)
-    print(f"tau={tau}: (3.12) = sympy.diff with h(t-{tau}) held constant,\n  and full = truncated + dropped: proven")
-for name in srnn.GRAD_KEYS:
-    srnn.prove_equal(srnn.truncated_bptt(net, T)[name], bp.grads[name], net)
-print(f"tau={T} (= T): nothing dropped, truncated = full: proven")
+    names = srnn.GRAD_KEYS
+    exact_derivative_agreement([truncated[n] for n in names], [sp.Add(*held_terms.values())],
+                               [wrt_all[n] for n in names], net.inputs, bind=held_at)
+    exact_agreement([truncated[n] + dropped[n] for n in names], [bp.grads[n] for n in names], net.inputs)
+    print(f"tau={tau}: (3.12) = the gradient with h(t-{tau}) held constant,\n  and full = truncated + dropped:"
+          " equal at 3 random rational points")
+full_by_truncation = srnn.truncated_bptt(net, T)
+exact_agreement([full_by_truncation[n] for n in srnn.GRAD_KEYS], [bp.grads[n] for n in srnn.GRAD_KEYS], net.inputs)
+print(f"tau={T} (= T): nothing dropped, truncated = full:\n  equal at 3 random rational points")
 
 # %% [markdown]
 # What $\tau = 2$ drops from $\frac{\partial L}{\partial W}$ at $T = 3$ is a single share, the one from $L^{(3)}$ that reaches step
@@ -320,23 +354,27 @@ print(f"tau={T} (= T): nothing dropped, truncated = full: proven")
 
 # %%
 J = {t: srnn.tanh_jacobian(net.h[t]) for t in (1, 2, 3)}
-share_31 = J[1] * W.T * J[2] * W.T * J[3] * V.T * (net.y_hat[3] - net.e[3]) * net.h0.T
-srnn.prove_equal(srnn.dropped_terms(net, 2)["W"], share_31, net)
-print("tau=2 drops exactly delta(3,1) h(0)^T from grad_W L: proven")
+share_31 = mul(J[1], W.T, J[2], W.T, J[3], V.T, net.y_hat[3] - net.e[3], net.h0.T)  # the product, left to right
+exact_agreement(srnn.dropped_terms(net, 2)["W"], share_31, net.inputs)
+print("tau=2 drops exactly delta(3,1) h(0)^T from grad_W L:\n  equal at 3 random rational points")
 
 # %% [markdown]
 # ## What was proven
 #
-# At $D=2$, $H=3$, $K=4$, $T=3$, one sample with symbolic targets: equations (3.1) to (3.12), every entry, by
-# symbolic identity (equal polynomials after naming the function nodes), one assertion per gradient; the
-# local-versus-total split of (3.8) with copies of $W$ at $D=1$, $H=2$, $K=3$, $T=3$; the local one-step
-# Jacobians by direct expansion. The derivative rules of $\tanh$, $\exp$ and $\log$ come from
-# [building_blocks.py](building_blocks.py).
+# At $D=2$, $H=3$, $K=4$, $T=3$, one sample with symbolic targets: equations (3.1) to (3.12), every entry,
+# one assertion per gradient, each an exact equality at three random rational points between the formula and
+# the chain rule of `sympy.diff` (and, for full = truncated + dropped, between two formulas), which proves the identity up to
+# the Schwartz-Zippel probability; the local-versus-total split of (3.8) with copies of $W$ at $D=1$, $H=2$,
+# $K=3$, $T=3$ the same way; (3.1) and the local one-step Jacobians symbolically, by `sympy.diff` and
+# expansion. The derivative rules of $\tanh$, $\exp$ and $\log$ come from [building_blocks.py](building_blocks.py).
 #
-# `tests/test_rnn_symbolic.py` repeats the recursion-versus-brute-force proofs at two of the test sizes
-# ($D,H,K,T$ = 2,3,4,3 and 3,2,5,4); `tests/test_rnn.py` checks the NumPy code of `gentle_rnn.rnn` against
-# brute force at those sizes, against the proven recursion at a third size (4,5,3,3), where brute force takes
-# about 40 s, and against centred finite differences, all in float64 with batches of 2 or 3 samples.
+# `tests/test_rnn_symbolic.py` proves the recursion equal to plain `sympy.diff` symbolically (equal
+# polynomials once every function node is named by a symbol) at two of the test sizes ($D,H,K,T$ = 2,3,4,3
+# and 3,2,5,4), truncation included; `tests/test_exact_derivatives.py` checks that the chain rule at random
+# points gives exactly the value of the plain `sympy.diff` expression; `tests/test_rnn.py` checks the NumPy
+# code of `gentle_rnn.rnn` against brute force at those sizes, against the proven recursion at a third size
+# (4,5,3,3), where brute force takes about 40 s, and against centred finite differences, all in float64 with
+# batches of 2 or 3 samples.
 
 # %%
 print(f"all BPTT equations proven in {time.perf_counter() - started:.1f} s")

@@ -31,12 +31,20 @@
 #    gradient ratio (4.6);
 # 5. along the LSTM's cell state the same Jacobian is $\prod_{t'} \operatorname{diag}(f^{(t')})$ (4.7): no $W$, no $\tanh'$.
 #
-# **What kind of proof each step is.** Steps 1-3 compare the formula with the *brute force*: `sympy.diff`
-# of the unrolled network, which knows nothing about Jacobian products. Where the difference can be expanded
-# in reasonable time (one step at several sizes, products over up to three steps) it expands to exactly zero:
-# a symbolic proof at that size. For longer products and for the loss we use an *exact* check at random
-# rational points (`exact_agreement`: every input and every $\tanh$, $\exp$, $\log$ node gets a random
-# rational value, both sides are evaluated in exact fractions and must be equal, no tolerance). The bound is
+# **What kind of proof each step is.** Steps 1-3 compare the formula with the *brute force*: the derivative
+# of the unrolled network by the chain rule of `sympy.diff`, which knows nothing about Jacobian products.
+# Where the expressions stay small (one step at several sizes, the product over two steps) `sympy.diff`
+# builds the derivative and the difference expands to exactly zero: a symbolic proof at that size. For longer
+# products and for the loss, where the derivative written out as an expression grows about $H$-fold per step,
+# we never build it: at a random point (every input and every $\tanh$, $\exp$, $\log$ node a random
+# rational value) the chain rule runs backwards over the graph of the network with the rules `sympy.diff`
+# uses, in exact fractions (`exact_derivative_agreement`), and the formula evaluated at the same point must
+# give the *same* number, no tolerance. Both sides are rational functions of the inputs and the node values,
+# so agreement at three random points proves the identity up to a tiny probability (the Schwartz-Zippel
+# lemma: each coordinate is a fraction with numerator and denominator drawn up to $10^6$, and a polynomial that
+# is not identically zero vanishes there with probability at most its degree times about $10^{-6}$ per point);
+# `tests/test_exact_derivatives.py` checks that the chain rule at a point
+# gives exactly what plain `sympy.diff`'s expression gives there. The bound is
 # proven in the text, with SymPy verifying each algebraic piece symbolically (for $2\times 2$ or $3 \times 3$
 # matrices of free symbols where a piece depends on the size), and then *checked numerically* on many random
 # instances, which is evidence, not proof.
@@ -53,6 +61,8 @@ from gentle_rnn import rnn, vanishing
 from gentle_rnn.symbolic import matrix_symbols, show
 from gentle_rnn.symbolic import lstm as slstm
 from gentle_rnn.symbolic import rnn as srnn
+from gentle_rnn.symbolic.blocks import critical_points, exponential_identity
+from gentle_rnn.symbolic.core import exact_derivative_agreement, mul  # mul(A, B): A * B, built faster
 
 started = time.perf_counter()
 D, H, K = 2, 3, 4  # all different, as everywhere in the series
@@ -75,12 +85,21 @@ def network_from(k: int, steps: int, H: int = H):
 
 
 def jacobian_product(net, t: int, k: int) -> sp.Matrix:
-    """(4.2): [diag(1 - h(t)^2) W] [diag(1 - h(t-1)^2) W] ... [diag(1 - h(k+1)^2) W], built on the nodes of net."""
-    W = net.params["W"]
-    P = sp.eye(net.H)
-    for j in range(t, k, -1):  # the latest step first, each older one multiplied on the right
-        P = P * srnn.tanh_jacobian(net.h[j]) * W
-    return P
+    """(4.2): [diag(1 - h(t)^2) W] [diag(1 - h(t-1)^2) W] ... [diag(1 - h(k+1)^2) W], built on the nodes of net.
+
+    Products already built for (t - 1, k) are reused: the new factor of step t goes on the left.
+    """
+    products = _products.setdefault(id(net), (net, {}))[1]  # the net is kept, so its id is never reused
+    if (t, k) not in products:
+        W = net.params["W"]
+        if t == k:
+            products[t, k] = sp.eye(net.H)
+        else:  # the latest step first, each older one multiplied on the right
+            products[t, k] = mul(srnn.tanh_jacobian(net.h[t]), W, jacobian_product(net, t - 1, k))
+    return products[t, k]
+
+
+_products: dict = {}
 
 
 # %% [markdown]
@@ -127,21 +146,22 @@ show(r"\frac{\partial h^{(1)}}{\partial h^{(0)}}\Big|_{H=2}", net.h[1].jacobian(
 # where the product index runs *down* from $t' = t$ (leftmost factor) to $t' = u+1$ (rightmost). For $t = u$
 # the product is empty: the identity. The network below starts from a free state $h^{(1)}$ (symbols), so
 # that $\partial / \partial h^{(1)}$ is an ordinary derivative with respect to symbols, and runs to $h^{(6)}$.
+# Lags 1 and 2 at $H = 2$: `Matrix.jacobian` (`sympy.diff` entry by entry) and expansion, a symbolic proof;
+# lags 1 to 5 at $H = 3$: the chain rule at three random rational points (row $i$ of the Jacobian is the
+# derivative of $h^{(t)}_i$).
 
 # %%
 u0 = 1
+net, _ = network_from(u0, 2, H=2)
+for lag in (1, 2):
+    t = u0 + lag
+    assert expands_to_zero(net.h[t].jacobian(net.h[u0]) - jacobian_product(net, t, u0)), f"(4.2) symbolic, lag {lag}"
+    print(f"(4.2) dh({t})/dh({u0}): lag {lag}, H = 2, holds\n  symbolically (the difference expands to 0)")
 net, inputs = network_from(u0, 5)
 for lag in range(1, 6):
     t = u0 + lag
-    brute = net.h[t].jacobian(net.h[u0])
-    claimed = jacobian_product(net, t, u0)
-    if lag <= 3:
-        assert expands_to_zero(brute - claimed), f"(4.2) symbolic, lag {lag}"
-        how = "symbolically (the difference expands to 0)"
-    else:
-        n = srnn.exact_agreement(brute, claimed, inputs, points=3)
-        how = f"exactly at 3 random rational points ({n} entries each)"
-    print(f"(4.2) dh({t})/dh({u0}): lag {lag}, H = {H}, holds\n  {how}")
+    n = exact_derivative_agreement(jacobian_product(net, t, u0), net.h[t], net.h[u0], inputs)
+    print(f"(4.2) dh({t})/dh({u0}): lag {lag}, H = {H}, holds\n  exactly at 3 random rational points ({n} entries)")
 
 # %% [markdown]
 # The order matters. Matrix products do not commute, and the reversed product
@@ -153,9 +173,9 @@ t = u0 + 3
 W = net.params["W"]
 reversed_product = sp.eye(H)
 for j in range(u0 + 1, t + 1):
-    reversed_product = reversed_product * srnn.tanh_jacobian(net.h[j]) * W
+    reversed_product = mul(reversed_product, srnn.tanh_jacobian(net.h[j]), W)
 try:
-    srnn.exact_agreement(net.h[t].jacobian(net.h[u0]), reversed_product, inputs, points=1)
+    exact_derivative_agreement(reversed_product, net.h[t], net.h[u0], inputs, points=1)
 except AssertionError:
     print("the reversed order is rejected, as it should be")
 else:
@@ -174,7 +194,7 @@ else:
 #
 # The term of time $t$ has passed through $t-u$ factors of (4.2). Part 3's recursion
 # ([eq. 3.3](../part-3-bptt.md#eq-3-3)) computes the same sum by Horner's rule, one factor per step; (4.3)
-# writes out what that recursion adds up. We check (4.3) against `sympy.diff` of
+# writes out what that recursion adds up. We check (4.3) against the derivative (the chain rule at random points) of
 # $L^{(u)} + L^{(u+1)} + \dots + L^{(T)}$ with respect to the free state $h^{(u)}$ ($u = 1$, $T = 4$, symbolic
 # one-hot targets, the entries of each $\mathbf 1_{y^{(t)}}$ free symbols, so the check holds for every choice of targets),
 # and against the recursion of Part 3 built by `gentle_rnn.symbolic.rnn.bptt`.
@@ -185,18 +205,19 @@ net, inputs = network_from(u0, T_end - u0)
 V, c, W = net.params["V"], net.params["c"], net.params["W"]
 onehot_u = matrix_symbols(f"onehot({u0})", K, latex=rf"\mathbf 1_{{y^{{({u0})}}}}")  # the target of step u itself
 inputs += list(onehot_u)
-o_u = c + V * net.h[u0]
+o_u = c + mul(V, net.h[u0])
 terms = {u0: srnn.cross_entropy(o_u, onehot_u), **net.L_t}  # L(u), L(u+1), ..., L(T)
-brute = sp.Matrix([sum(sp.diff(Lt, s) for Lt in terms.values()) for s in net.h[u0]])
+loss_from_u = sp.Add(*terms.values())
 
 y_hat = {u0: srnn.softmax(o_u), **net.y_hat}
 onehot = {u0: onehot_u, **net.e}
 sum_of_products = sp.zeros(H, 1)
 for t in range(u0, T_end + 1):
-    sum_of_products += jacobian_product(net, t, u0).T * V.T * (y_hat[t] - onehot[t])  # (4.3)
+    sum_of_products += mul(jacobian_product(net, t, u0).T, V.T, y_hat[t] - onehot[t])  # (4.3)
 
-recursion = V.T * (y_hat[u0] - onehot_u) + W.T * srnn.tanh_jacobian(net.h[u0 + 1]) * srnn.bptt(net).dh[u0 + 1]  # (3.3)
-n = srnn.exact_agreement(brute, sum_of_products, inputs, points=3)
+dh_next = srnn.bptt(net, parameters=False).dh[u0 + 1]
+recursion = mul(V.T, y_hat[u0] - onehot_u) + mul(W.T, srnn.tanh_jacobian(net.h[u0 + 1]), dh_next)  # (3.3)
+n = exact_derivative_agreement(sum_of_products, [loss_from_u], net.h[u0], inputs, points=3)
 srnn.exact_agreement(recursion, sum_of_products, inputs, points=3)
 print(f"(4.3) sum over t = {u0}..{T_end} of Jacobian products\n  == brute force == Part 3's recursion\n  "
       f"({n} entries, exactly at 3 random rational points)")
@@ -236,7 +257,10 @@ print("(4.2) NumPy (vanishing.jacobian_product) == SymPy at a random point,\n  m
 # $\tanh^2 \ge 0$; for the sigmoid, $\phi' = \sigma(1-\sigma)$ and
 # $\tfrac14 - \sigma(1 - \sigma) = \big(\sigma - \tfrac12\big)^2 \ge 0$. Both maxima are attained at $a = 0$
 # ([building blocks](building_blocks.py#the-derivative-of-the-sigmoid)). SymPy checks the identity that
-# proves the sigmoid's bound, and that both derivatives are even with their single critical point at 0.
+# proves the sigmoid's bound, and that both derivatives are even with their single critical point at 0, exactly:
+# with $E = e^{a}$ each derivative is a rational function of $E$, so evenness ($a \to -a$ is $E \to 1/E$) is an
+# identity of rational functions (`exponential_identity`), and the critical points are the positive roots of a
+# polynomial in $E$ (`critical_points`, as in the building blocks).
 
 # %%
 a = sp.Symbol("a", real=True)
@@ -245,9 +269,9 @@ assert sp.expand(sp.Rational(1, 4) - sig * (1 - sig) - (sig - sp.Rational(1, 2))
 tanh_slope = sp.diff(sp.tanh(a), a)
 sigmoid_slope = sp.diff(1 / (1 + sp.exp(-a)), a)
 for slope, gamma in ((tanh_slope, vanishing.GAMMA_TANH), (sigmoid_slope, vanishing.GAMMA_SIGMOID)):
-    assert sp.solve(sp.diff(slope, a), a) == [0], f"the only critical point of {slope} is 0"
-    assert sp.simplify(slope.subs(a, 0)) == sp.nsimplify(gamma), f"max of {slope} = {gamma}"
-    assert sp.simplify(slope.subs(a, -a) - slope) == 0, f"{slope} is even"
+    assert critical_points(slope, a) == [0], f"the only critical point of {slope} is 0"
+    assert exponential_identity(slope.subs(a, 0), sp.nsimplify(gamma), []), f"max of {slope} = {gamma}"
+    assert exponential_identity(slope.subs(a, -a), slope, [a]), f"{slope} is even"
 print("gamma: max tanh' = 1, max sigma' = 1/4")
 
 # %% [markdown]
@@ -358,13 +382,14 @@ for trial in range(300):
     steps = int(rng.integers(1, 25))
     lambda_1 = float(rng.uniform(0.1, 3.0))
     W_num = vanishing.recurrent_matrix(h_size, lambda_1, rng, kind=("gaussian", "orthogonal")[trial % 2])
-    for gamma in (vanishing.GAMMA_TANH, vanishing.GAMMA_SIGMOID):
-        slopes = rng.uniform(-gamma, gamma, size=(steps, 2, h_size))  # (T, B, H)
-        norms = vanishing.jacobian_norms_by_lag(vanishing.state_jacobians(W_num, slopes))  # (T + 1, B)
-        bound = vanishing.pascanu_bound(lambda_1, np.arange(steps + 1), gamma)[:, None]
-        assert np.all(norms <= bound * (1 + 1e-10)), f"(4.5) violated in trial {trial}"
-        worst = max(worst, float((norms / bound).max()))
-        checked += norms.size
+    # one batch of four: two sequences of slopes in [-1, 1] (tanh), two in [-1/4, 1/4] (sigmoid)
+    gamma = np.array([vanishing.GAMMA_TANH] * 2 + [vanishing.GAMMA_SIGMOID] * 2)  # (B,)
+    slopes = rng.uniform(-1.0, 1.0, size=(steps, 4, h_size)) * gamma[:, None]  # (T, B, H)
+    norms = vanishing.jacobian_norms_by_lag(vanishing.state_jacobians(W_num, slopes))  # (T + 1, B)
+    bound = vanishing.pascanu_bound(lambda_1 * gamma[None, :], np.arange(steps + 1)[:, None])  # (T + 1, B)
+    assert np.all(norms <= bound * (1 + 1e-10)), f"(4.5) violated in trial {trial}"
+    worst = max(worst, float((norms / bound).max()))
+    checked += norms.size
     # a real tanh RNN with this W: the slopes are 1 - h^2 from the forward pass
     p = rnn.init_params(3, h_size, 2, rng)
     p["W"] = W_num
@@ -432,8 +457,8 @@ show(r"\frac{\partial s^{(1)}}{\partial s^{(0)}}\Big|_{\text{cell path}}",
 # | claim | how it is established here | NumPy |
 # |---|---|---|
 # | (4.1) $\partial h^{(t)}/\partial h^{(t-1)} = \operatorname{diag}(1-(h^{(t)})^2) W$ | symbolic, $H = 2, 3, 4$ | `vanishing.state_jacobians` |
-# | (4.2) product over steps, latest on the left | symbolic for lags 1-3, exact at random rational points for lags 4-5 ($H = 3$); the reversed order rejected | `vanishing.jacobian_product` |
-# | (4.3) $\partial L/\partial h^{(u)}$ as a sum over $t$ | exact at random rational points vs brute force and vs Part 3's recursion | `vanishing.hidden_grads_as_sum_of_products` |
+# | (4.2) product over steps, latest on the left | symbolic for lags 1-2 ($H = 2$), exact at random rational points (chain rule vs product) for lags 1-5 ($H = 3$); the reversed order rejected | `vanishing.jacobian_product` |
+# | (4.3) $\partial L/\partial h^{(u)}$ as a sum over $t$ | exact at random rational points vs the chain rule and vs Part 3's recursion | `vanishing.hidden_grads_as_sum_of_products` |
 # | $\gamma = 1$ (tanh), $1/4$ (sigmoid) | symbolic | `vanishing.GAMMA_TANH`, `GAMMA_SIGMOID` |
 # | (4.4) $\lVert\operatorname{diag}(d) W\rVert_2 \le \gamma\lambda_1$ | proof in the text; pieces (a), (b) symbolic at $2 \times 2$, $3 \times 3$, (c) symbolic at $2\times 2$ | |
 # | (4.5), (4.6) $(\gamma\lambda_1)^{t-u}$ | proof in the text; numerical check on 300 random instances | `vanishing.pascanu_bound` |

@@ -18,6 +18,7 @@ before math.py takes the page (which, for a page it typesets anew, writes the HT
 
 from __future__ import annotations
 
+import hashlib
 import html
 import pathlib
 
@@ -26,6 +27,7 @@ from mkdocs.structure.files import File
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DERIVATIONS = ROOT / "derivations"
+CACHE = ROOT / ".cache" / "downloads"
 DOWNLOADS = "downloads"
 _FILES: dict[str, dict[str, File]] = {}  # derivation page src_uri -> {"py": File, "ipynb": File}
 
@@ -33,10 +35,25 @@ _ARTICLE = '<article class="md-content__inner md-typeset">'
 
 
 def notebook(script: pathlib.Path) -> str:
-    """The Jupytext percent script as an ``.ipynb`` document (nbformat 4, no outputs)."""
+    """The Jupytext percent script as an ``.ipynb`` document (nbformat 4, no outputs).
+
+    Kept in ``.cache/downloads`` on a hash of the script and the Jupytext version (a warm build converts none).
+    """
+    from importlib.metadata import version
+
+    source = script.read_bytes()
+    key = hashlib.sha256(source + b"\0" + version("jupytext").encode()).hexdigest()[:16]
+    cached = CACHE / f"{script.stem}-{key}.ipynb"
+    if cached.is_file():
+        return cached.read_text(encoding="utf-8")
     import jupytext
 
-    return jupytext.writes(jupytext.read(script), fmt="ipynb")
+    text = jupytext.writes(jupytext.reads(source.decode("utf-8"), fmt="py"), fmt="ipynb")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    for old in CACHE.glob(f"{script.stem}-*.ipynb"):
+        old.unlink()
+    cached.write_text(text, encoding="utf-8")
+    return text
 
 
 def on_files(files, config):

@@ -22,7 +22,8 @@ page's Markdown source (``on_files``); the rendered page is then checked against
 The hook also shows figures in both colour schemes:
 
 * **Computed figures** (``gentle_rnn.figures``) are rendered at build time, light and dark, into
-  ``figures/<name>`` and ``figures/<name>-dark.svg`` (cached in ``.cache/figures`` on a hash of ``src/``). A page
+  ``figures/<name>`` and ``figures/<name>-dark.svg`` (cached in ``.cache/figures`` on a hash of ``src/`` and the Matplotlib and NumPy versions; a cold build draws them
+  in a child process while the rest of the build goes on). A page
   links the light one, ``![...](figures/part-4/decay.svg)``; the hook shows both with Material's
   ``#only-light`` / ``#only-dark``.
 * **Hand-drawn diagrams** (``docs/assets/diagrams/*.svg``, linked as images) are inlined into the page, so that
@@ -35,11 +36,18 @@ from __future__ import annotations
 
 import hashlib
 import html as html_lib
+import json
 import logging
+import os
 import pathlib
 import posixpath
 import re
+import shutil
+import subprocess
+import sys
+import time
 
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
 log = logging.getLogger("mkdocs.hooks.figures")
@@ -73,41 +81,109 @@ def on_files(files, config):
     for file in files.documentation_pages():
         if file.src_uri.endswith(".md"):
             _NUMBERS[file.url] = source_numbers(file.content_string)
-    from gentle_rnn.figures import dark_name
+    from gentle_rnn.figures import dark_name  # (the package imports Matplotlib only where it draws)
 
     _COMPUTED.clear()
-    for name, (light, dark) in _computed_figures().items():
+    cache = _RENDER["dir"]
+    for name in _figure_names():
         _COMPUTED[name] = dark_name(name)
-        files.append(File.generated(config, f"figures/{name}", content=light))
-        files.append(File.generated(config, f"figures/{_COMPUTED[name]}", content=dark))
+        for file_name in (name, _COMPUTED[name]):  # read when MkDocs copies them, after on_env
+            files.append(File.generated(config, f"figures/{file_name}", abs_src_path=str(cache / file_name)))
     return files
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # computed figures, light and dark
+#
+# A cold build renders them in a child process (``python -m gentle_rnn.figures``), started in on_pre_build, so
+# that Matplotlib draws on one core while the derivations' kernels and the Markdown pages use the other; the
+# build waits for the drawings only in on_env, just before MkDocs copies the files. The renders are kept in
+# .cache/figures/<key>/, keyed on everything they read (every file under src/, and the versions of Matplotlib
+# and NumPy); a warm build reads the names from there and imports no Matplotlib at all.
 
 #: {figure name: name of its dark render}, for the figures of gentle_rnn.figures.
 _COMPUTED: dict[str, str] = {}
+#: The render of this build: "dir" (its cache folder) and, while it runs, "proc" (the child) and "log".
+_RENDER: dict = {}
+_NAMES, _COMPLETE = "names.json", "complete"
 
 
-def _computed_figures() -> dict[str, tuple[bytes, bytes]]:
-    """Every registered figure as (light SVG, dark SVG), rendered or read from the cache."""
-    from gentle_rnn import figures
+def figure_key() -> str:
+    """The cache key of the computed figures: every file under src/ and the Matplotlib and NumPy versions."""
+    from importlib.metadata import version
 
     h = hashlib.sha256()
     for path in sorted(p for p in (ROOT / "src").rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
-    cache = CACHE / h.hexdigest()[:16]
-    out = {}
-    for name in figures.light_figures():
-        light, dark = cache / name, cache / figures.dark_name(name)
-        if not (light.is_file() and dark.is_file()):
-            renders = figures.render_schemes(name)
-            light.parent.mkdir(parents=True, exist_ok=True)
-            light.write_bytes(renders["light"])
-            dark.write_bytes(renders["dark"])
-        out[name] = (light.read_bytes(), dark.read_bytes())
-    return out
+        h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for dist in ("matplotlib", "numpy"):
+        h.update(f"{dist}=={version(dist)}\0".encode())
+    return h.hexdigest()[:16]
+
+
+def on_pre_build(config):
+    _stop_render()
+    cache = CACHE / figure_key()
+    _RENDER["dir"] = cache
+    if (cache / _COMPLETE).is_file():
+        return
+    shutil.rmtree(cache, ignore_errors=True)  # what an interrupted render left
+    cache.mkdir(parents=True)
+    _RENDER["log"] = log_file = open(cache / "render.log", "w+b")
+    _RENDER["proc"] = subprocess.Popen(
+        [sys.executable, "-m", "gentle_rnn.figures", "--quiet", "--names", str(cache / _NAMES), str(cache)],
+        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+        env=dict(os.environ, MPLBACKEND="Agg"),
+    )
+
+
+def _failed(proc) -> PluginError:
+    log_file = _RENDER["log"]
+    log_file.seek(0)
+    out = log_file.read().decode(errors="replace")[-4000:]
+    return PluginError(f"rendering the computed figures failed (exit status {proc.returncode}):\n{out}")
+
+
+def _figure_names() -> list[str]:
+    """The computed figures' names: from the cache, or from the child as soon as it has written them."""
+    names = _RENDER["dir"] / _NAMES
+    proc = _RENDER.get("proc")
+    while proc is not None and not names.is_file():
+        if proc.poll() is not None and not names.is_file():
+            raise _failed(proc)
+        time.sleep(0.01)
+    return json.loads(names.read_text())
+
+
+def on_env(env, config, files):
+    """Wait for the child that renders the figures (MkDocs copies them next)."""
+    proc = _RENDER.pop("proc", None)
+    if proc is None:
+        return env
+    if proc.wait() != 0:
+        raise _failed(proc)
+    _RENDER.pop("log").close()
+    cache = _RENDER["dir"]
+    missing = [n for name in _COMPUTED for n in (name, _COMPUTED[name]) if not (cache / n).is_file()]
+    if missing:
+        raise PluginError(f"the figure renderer did not write {missing}")
+    (cache / _COMPLETE).write_text("")
+    for old in CACHE.iterdir():  # renders of older sources are never read again
+        if old != cache and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+    return env
+
+
+def _stop_render():
+    proc = _RENDER.pop("proc", None)
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    if "log" in _RENDER:
+        _RENDER.pop("log").close()
+
+
+def on_build_error(error):
+    _stop_render()
 
 
 _IMG = re.compile(r"<img\b[^>]*>")
@@ -153,11 +229,11 @@ def _hex6(colour: str) -> str:
 def _variable(prop: str, colour: str, dark: dict[str, str]) -> str:
     """``var(--dg-ROLE-HEX, #HEX)`` for one colour of a diagram, recording its dark value in ``dark``."""
     from gentle_rnn.figures import dark_colour
-    from matplotlib.colors import to_hex
 
     role = "ink" if prop != "fill" else "fill"
     name = f"--dg-{role}-{_hex6(colour)}"
-    dark[name] = to_hex(dark_colour("#" + _hex6(colour), role))
+    rgb = dark_colour("#" + _hex6(colour), role)[:3]
+    dark[name] = "#" + "".join(format(round(v * 255), "02x") for v in rgb)  # as matplotlib.colors.to_hex
     return f"var({name}, #{_hex6(colour)})"
 
 

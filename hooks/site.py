@@ -1,12 +1,14 @@
 """MkDocs build hooks for the site (registered in mkdocs.yml under ``hooks:``).
 
-1. Derivation kernels: the Jupyter configuration they run under, and running them two at a time.
+1. Derivation kernels: the Jupyter configuration they run under, and running them in the background (two at a
+   time) from the start of the build, their pages rendered last.
    (The math is typeset at build time by hooks/math.py; the browser loads no MathJax.)
 2. (Computed figures are rendered by ``hooks/figures.py``.)
 3. Cache invalidation: mkdocs-jupyter caches executed derivations keyed on the script alone, not on the
    modules it imports; we clear that cache whenever any file under src/ (code or data) changes.
 4. Notebook pages: mkdocs-jupyter wraps every executed page in JupyterLab CSS and scripts; we strip them
    (see ``_clean_notebook_page``).
+5. Caches for a warm build: each page's search entries, and the compiled Jinja templates.
 """
 
 from __future__ import annotations
@@ -67,18 +69,31 @@ def on_pre_build(config):
             log.info("src/ changed: cleared %d cached derivation page(s)", removed)
         stamp.parent.mkdir(parents=True, exist_ok=True)
         stamp.write_text(current)
-    _prewarm_derivations(config)
+    _start_derivations(config)
+    _cache_search_entries(config)
+    _cache_compiled_templates(config)
 
 
-def _prewarm_derivations(config) -> None:
-    """Execute the derivations whose page is not cached yet two at a time, filling mkdocs-jupyter's cache.
+#: How many derivations execute at once.
+KERNELS_AT_ONCE = 2
+#: {page src_uri: Future} of the derivations executing in the background in this build.
+_RUNNING: dict[str, concurrent.futures.Future] = {}
+_POOL: dict = {}
 
-    mkdocs-jupyter executes notebooks one after another while it renders pages; the derivations are
-    independent, so running two kernels at once (this machine has two cores) nearly halves a cold build.
-    The pages are converted by mkdocs-jupyter's own functions with its own options and cache key, so the
-    result is exactly what it would have produced. If those internals change, we fall back to its
-    sequential path (same output, slower).
+
+def _start_derivations(config) -> None:
+    """Start executing every derivation whose page is not cached yet, in the background, two at a time.
+
+    mkdocs-jupyter executes a notebook when it renders its page, one after another, with the build waiting.
+    Here the derivations start executing in their kernels at the start of the build, filling mkdocs-jupyter's
+    cache, while the rest of the build goes on (the figures draw in a child process, the Markdown pages render);
+    the derivation pages are rendered last (``on_files``) and each waits for its own kernel (``on_pre_page``).
+    Two kernels at a time (this machine has two cores; all six at once measured about 4 s more CPU), the
+    longest scripts first, so that the slowest is not the one left running alone at the end. The pages are
+    converted by mkdocs-jupyter's own functions with its own options and cache key, so the result is exactly
+    what it would have produced. If those internals change, we fall back to its sequential path (same output, slower).
     """
+    _RUNNING.clear()
     plugin = config["plugins"].get("mkdocs-jupyter")
     if plugin is None or not plugin.config["execute"] or not plugin.config["cache"]:
         return
@@ -90,14 +105,14 @@ def _prewarm_derivations(config) -> None:
         return
     opts = plugin.config
     todo = []
-    for script in sorted((ROOT / "derivations").glob("*.py")):
-        path = str(pathlib.Path(config["docs_dir"]) / "derivations" / script.name)
+    for script in sorted((ROOT / "derivations").glob("*.py"), key=lambda p: -p.stat().st_size):
+        src_uri = f"derivations/{script.name}"
+        path = str(pathlib.Path(config["docs_dir"]) / src_uri)
         cache_path = _get_cache_path(opts["cache_dir"], _compute_cache_key(path, opts, True))
         if not cache_path.exists():
-            todo.append((path, cache_path))
+            todo.append((src_uri, path, cache_path))
 
-    def run(item):
-        path, cache_path = item
+    def run(path, cache_path):
         body = convert.nb2html(
             path, execute=True, kernel_name=opts["kernel_name"], theme=opts["theme"],
             allow_errors=opts["allow_errors"], show_input=opts["show_input"], no_input=opts["no_input"],
@@ -107,17 +122,59 @@ def _prewarm_derivations(config) -> None:
         )
         toc_tokens, title = _get_nb_toc_tokens(path, opts["toc_depth"])
         cache_path.parent.mkdir(parents=True, exist_ok=True)
-        cache_path.write_text(json.dumps({"content": body, "toc_tokens": toc_tokens, "title": title}))
+        partial = cache_path.with_name(cache_path.name + ".part")  # never a half-written page in the cache
+        partial.write_text(json.dumps({"content": body, "toc_tokens": toc_tokens, "title": title}))
+        partial.replace(cache_path)
 
-    if len(todo) > 1:
-        log.info("executing %d derivations, two at a time", len(todo))
-        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            for future in [pool.submit(run, item) for item in todo]:
-                future.result()  # a failing derivation raises here and stops the build
+    if todo:
+        log.info("executing %d derivation(s) in the background", len(todo))
+        pool = _POOL["pool"] = concurrent.futures.ThreadPoolExecutor(max_workers=min(len(todo), KERNELS_AT_ONCE))
+        for src_uri, path, cache_path in todo:
+            _RUNNING[src_uri] = pool.submit(run, path, cache_path)
+
+
+def _derivation_pages_last(files):
+    """The same files with the derivation pages at the end, so that MkDocs renders every other page while the
+    kernels run (it renders, then writes, pages in the order of ``files``)."""
+    from mkdocs.structure.files import Files
+
+    listed = list(files)
+    last = [f for f in listed if f.src_uri in _RUNNING]
+    return Files([f for f in listed if f.src_uri not in _RUNNING] + last) if last else files
+
+
+def on_pre_page(page, config, files):
+    """A derivation page that is executing waits for its kernel before mkdocs-jupyter renders it (from the
+    cache the kernel has just filled); a failing derivation stops the build here with its error."""
+    future = _RUNNING.pop(page.file.src_uri, None)
+    if future is not None:
+        render = page.render
+
+        def render_when_executed(config, files):
+            future.result()
+            return render(config, files)
+
+        page.render = render_when_executed
+    return page
+
+
+def _stop_derivations(wait: bool) -> None:
+    pool = _POOL.pop("pool", None)
+    if pool is not None:
+        pool.shutdown(wait=wait, cancel_futures=True)
+    _RUNNING.clear()
+
+
+def on_post_build(config):
+    _stop_derivations(wait=True)
+
+
+def on_build_error(error):
+    _stop_derivations(wait=True)  # a kernel already running finishes (and is shut down) before we exit
 
 
 def on_files(files, config):
-    _FILES["files"] = files
+    _FILES["files"] = files = _derivation_pages_last(files)
     return files
 
 
@@ -180,3 +237,71 @@ def on_post_page(output, page, config):
     if page.file.src_uri.startswith("derivations/") and page.file.src_uri.endswith(".py"):
         return _resolve_notebook_links(_clean_notebook_page(output), page)
     return output
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 5. work a warm build would otherwise redo: caches keyed on everything their result reads
+
+_SEARCH_CACHE = CACHE / "search"
+_JINJA_CACHE = CACHE / "jinja"
+
+
+def _toc_key(toc) -> list:
+    return [[item.id, item.url, item.title, item.level, _toc_key(item.children)] for item in toc]
+
+
+def search_entries_key(page, plugin_config) -> str:
+    """The key of one page's search entries: everything Material's ``add_entry_from_context`` reads (the page's
+    HTML, URL, title, metadata and table of contents, the search configuration) and Material's version."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256()
+    for part in (version("mkdocs-material"), page.url, str(page.title), json.dumps(page.meta, sort_keys=True,
+                 default=repr), json.dumps(_toc_key(page.toc), default=repr),
+                 json.dumps(dict(plugin_config), sort_keys=True, default=repr), page.content):
+        h.update(part.encode() + b"\0")
+    return h.hexdigest()
+
+
+def _cache_search_entries(config) -> None:
+    """Material's search plugin parses every page's HTML with ``html.parser`` to cut it into sections (a second
+    or so a build); a page whose HTML and table of contents have not changed gets the entries it got last time."""
+    plugin = config["plugins"].get("material/search")
+    index = getattr(plugin, "search_index", None)
+    if index is None or not hasattr(index, "entries"):
+        return
+    add = index.add_entry_from_context
+
+    def add_cached(page):
+        cached = _SEARCH_CACHE / f"{search_entries_key(page, plugin.config)}.json"
+        if cached.is_file():
+            index.entries.extend(json.loads(cached.read_text(encoding="utf-8")))
+            return
+        before = len(index.entries)
+        add(page)
+        _SEARCH_CACHE.mkdir(parents=True, exist_ok=True)
+        cached.write_text(json.dumps(index.entries[before:]), encoding="utf-8")
+
+    index.add_entry_from_context = add_cached
+
+
+def _cache_compiled_templates(config) -> None:
+    """Jinja compiles mkdocstrings' 76 templates (about a second) at every build; its own bytecode cache keeps
+    the compiled code on disk, keyed on each template's name and source (and Python's bytecode version)."""
+    plugin = config["plugins"].get("mkdocstrings")
+    try:
+        env = plugin.handlers.get_handler("python").env
+    except Exception:  # mkdocstrings' API changed: it compiles them itself, as before
+        return
+    import jinja2
+
+    _JINJA_CACHE.mkdir(parents=True, exist_ok=True)
+    env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(_JINJA_CACHE))
+
+
+def on_env(env, config, files):
+    import jinja2
+
+    _JINJA_CACHE.mkdir(parents=True, exist_ok=True)
+    env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(_JINJA_CACHE))  # the theme's templates, likewise
+    return env

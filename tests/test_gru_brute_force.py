@@ -5,7 +5,10 @@ unrolled loss at (D, H, K, T) = (1, 2, 3, 3), all 35 entries, exactly, in Cho et
 page to build in seconds it differentiates with :func:`gentle_rnn.symbolic.lstm.memoized_diff` (SymPy's own
 derivative rules, each distinct subexpression once). Here plain ``sympy.diff`` must return *identical*
 expressions (``==``), one test per parameter, so that the page's brute force is ``sympy.diff``'s and
-test_gru.py's exact comparison with BPTT carries over. Marked ``slow`` (over a minute of CPU in all);
+test_gru.py's exact comparison with BPTT carries over. Each test also runs the derivations' fast reference,
+:func:`gentle_rnn.symbolic.core.exact_gradient_agreement`, on plain ``sympy.diff``'s expressions: its
+reverse-mode values must be theirs at every random point.
+Marked ``slow`` (over a minute of CPU in all);
 deselect with ``-m "not slow"``.
 """
 
@@ -17,6 +20,7 @@ import pytest
 
 from gentle_rnn import gru
 from gentle_rnn.symbolic import gru as sg
+from gentle_rnn.symbolic.core import exact_gradient_agreement
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +42,9 @@ def test_plain_sympy_diff_equals_the_memoised_rules_exactly(name):
     memoised = _memoised()[name]
     plain = sg.brute_force(_network(), names=[name], method="sympy")[name]
     assert plain == memoised, f"dL/d{name}: plain sympy.diff and memoized_diff give different expressions"
+    # and the derivations' fast reference (reverse mode, no expression built) has plain sympy.diff's values
+    net = _network()
+    assert exact_gradient_agreement({name: plain}, net.L, {name: net.wrt[name]}, net.inputs) == len(net.wrt[name])
 
 
 def test_brute_force_rejects_an_unknown_method():

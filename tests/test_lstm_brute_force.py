@@ -6,6 +6,9 @@ differentiates with :func:`gentle_rnn.symbolic.lstm.memoized_diff`: SymPy's own 
 distinct subexpression once. Here plain ``sympy.diff`` (about 140 s of CPU for all entries on our 2-core
 machine, split into one test per parameter, each under 20 s of CPU) must return *identical* expressions (``==``),
 so that the page's brute force is ``sympy.diff``'s, and test_lstm.py's exact comparison with BPTT carries over.
+Each test also runs the derivations' fast reference,
+:func:`gentle_rnn.symbolic.core.exact_gradient_agreement`, on plain ``sympy.diff``'s expressions: its
+reverse-mode values must be theirs at every random point.
 Marked ``slow``; deselect with ``-m "not slow"``.
 """
 
@@ -17,6 +20,7 @@ import pytest
 
 from gentle_rnn import lstm
 from gentle_rnn.symbolic import lstm as sl
+from gentle_rnn.symbolic.core import exact_gradient_agreement
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +42,9 @@ def test_plain_sympy_diff_equals_the_memoised_rules_exactly(name):
     memoised = _memoised()[name]  # first: it also warms SymPy's cache, which plain sympy.diff then reuses
     plain = sl.brute_force(_network(), names=[name], method="sympy")[name]
     assert plain == memoised, f"dL/d{name}: plain sympy.diff and memoized_diff give different expressions"
+    # and the derivations' fast reference (reverse mode, no expression built) has plain sympy.diff's values
+    net = _network()
+    assert exact_gradient_agreement({name: plain}, net.L, {name: net.wrt[name]}, net.inputs) == len(net.wrt[name])
 
 
 def test_memoized_diff_restores_sympy_diff():

@@ -3,7 +3,7 @@
 This is what lets test_rnn.py use the BPTT recursion (cheap at any size) as its reference where brute
 force is too slow: here the recursion is proven equal to brute force (``prove_equal``: equal polynomials
 once every function node is named by a symbol) at two sizes of ``helpers.SIZES``;
-``derivations/rnn_bptt.py`` shows the same on the page.
+``derivations/rnn_bptt.py`` checks the same identities on the page, exactly at random rational points.
 """
 
 from __future__ import annotations
@@ -92,9 +92,10 @@ def test_integer_targets_give_the_cross_entropy():
         assert sp.simplify(net.L_t[t] - (-o[y] + srnn.Log(sum(srnn.Exp(v) for v in o)))) == 0, f"L({t})"
 
 
-# The derivation page's brute force differentiates with memoized_diff (SymPy's own rules, each shared
+# srnn.brute_force differentiates with memoized_diff by default (SymPy's own rules, each shared
 # subexpression once); the tests above use plain sympy.diff. At the page's sizes both must give the very same
-# expressions, so the page's proofs are proofs against plain sympy.diff.
+# expressions. (The page itself builds no derivative expressions: it runs the chain rule at exact random
+# points, tied to plain sympy.diff by tests/test_exact_derivatives.py.)
 PAGE_SIZE = (2, 3, 4, 3)  # derivations/rnn_bptt.py: D, H, K, T
 
 

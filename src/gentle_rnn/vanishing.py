@@ -150,19 +150,20 @@ def rnn_state_jacobians(params: dict, x, h0) -> np.ndarray:
 def jacobian_norms_by_lag(J, t: int | None = None) -> np.ndarray:
     """Spectral norms ``||dh(t)/dh(t - lag)||_2`` for lag = 0 ... t: (t + 1, B); default t = T.
 
-    Built like :func:`jacobian_product`, one older factor at a time, so every lag costs one product.
+    Built like :func:`jacobian_product`, one older factor at a time, so every lag costs one product; the
+    singular values of all the products are then computed in one batched call.
     """
     J = Shapes().array("J", J, "T B H H")
     T, B, H, _ = J.shape
     t = T if t is None else t
     if not (isinstance(t, (int, np.integer)) and 0 <= t <= T):
         raise ValueError(f"t must be an integer in [0, {T}], got {t!r}")
-    P = np.broadcast_to(np.eye(H), (B, H, H)).copy()
-    norms = np.empty((t + 1, B))
-    norms[0] = 1.0
+    products = np.empty((t + 1, B, H, H))
+    products[0] = np.eye(H)
     for lag in range(1, t + 1):
-        P = P @ J[t - lag]  # J(t - lag + 1): the factor of step t - lag + 1
-        norms[lag] = np.linalg.norm(P, ord=2, axis=(1, 2))
+        products[lag] = products[lag - 1] @ J[t - lag]  # J(t - lag + 1): the factor of step t - lag + 1
+    norms = np.linalg.norm(products, ord=2, axis=(2, 3))  # (t + 1, B)
+    norms[0] = 1.0  # the identity, exactly
     return norms
 
 

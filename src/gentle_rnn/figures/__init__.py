@@ -28,9 +28,11 @@ is then used as drawn instead of the recoloured render (:func:`light_figures` li
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import pkgutil
+import re
 from collections.abc import Callable
 
 _REGISTRY: dict[str, Callable] = {}
@@ -42,6 +44,7 @@ SCHEMES = ("light", "dark")
 #: Lightness ranges in the dark render, for ink and for pale fills (Material's slate background: about 0.14).
 _DARK_INK = (0.42, 0.92)
 _DARK_FILL = (0.14, 0.40)
+_HEX6 = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def figure(name: str) -> Callable[[Callable], Callable]:
@@ -82,13 +85,16 @@ def dark_colour(colour, role: str = "ink"):
     """
     import colorsys
 
-    from matplotlib.colors import to_rgba
-
     if role not in ("ink", "fill"):
         raise ValueError(f"role must be 'ink' or 'fill', got {role!r}")
     if colour is None or (isinstance(colour, str) and colour.lower() in ("none", "transparent")):
         return colour
-    r, g, b, a = to_rgba(colour)
+    if isinstance(colour, str) and _HEX6.fullmatch(colour):  # what to_rgba returns, without importing Matplotlib
+        r, g, b, a = (*(int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)), 1.0)
+    else:
+        from matplotlib.colors import to_rgba
+
+        r, g, b, a = to_rgba(colour)
     hue, light, sat = colorsys.rgb_to_hls(r, g, b)
     low, high = _DARK_FILL if role == "fill" and light > 0.6 else _DARK_INK
     return (*colorsys.hls_to_rgb(hue, low + (high - low) * (1.0 - light), sat), a)
@@ -158,7 +164,7 @@ def render_schemes(name: str, schemes: tuple[str, ...] = SCHEMES) -> dict[str, b
         return buf.getvalue()
 
     out = {}
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(rc), _shared_mathtext():
         fig = registry[name]()
         for scheme in sorted(schemes, key=SCHEMES.index):  # light first: darken() changes the figure
             if scheme == "dark" and twin is not None:
@@ -171,6 +177,45 @@ def render_schemes(name: str, schemes: tuple[str, ...] = SCHEMES) -> dict[str, b
             out[scheme] = save(fig)
         plt.close(fig)
     return out
+
+
+#: Parsed mathtext, shared by every renderer of this process: {key: what MathTextParser would return}.
+_MATHTEXT: dict = {}
+
+
+@contextlib.contextmanager
+def _shared_mathtext():
+    """Let every renderer created inside share one parse cache of its mathtext (``$...$`` labels).
+
+    Each Matplotlib renderer makes its own ``TextToPath``, whose parser caches what it parsed for that renderer
+    only; a ``savefig`` with ``bbox_inches="tight"`` makes two renderers, and each scheme saves once more, so
+    every label's TeX was parsed by pyparsing four times per figure (about half of a render's time). Here the
+    renderers share one ``TextToPath`` whose parser looks its result up in :data:`_MATHTEXT` first, keyed on
+    everything the parse reads: the string, dpi, font properties, antialiasing, hinting and the ``mathtext.*``
+    and ``font.*`` settings. The SVG written is byte for byte the same (``tests/test_figures_cache.py``).
+    """
+    from matplotlib import rcParams, text
+    from matplotlib.mathtext import MathTextParser
+    from matplotlib.textpath import TextToPath
+
+    parse = MathTextParser._parse_cached.__wrapped__  # the uncached parse under the lru_cache
+
+    class Parser(MathTextParser):
+        def _parse_cached(self, s, dpi, prop, antialiased, load_glyph_flags):
+            settings = tuple((k, str(v)) for k, v in rcParams.items() if k.startswith(("mathtext.", "font.")))
+            key = (self._output_type, s, dpi, prop, antialiased, load_glyph_flags, settings)
+            if key not in _MATHTEXT:
+                _MATHTEXT[key] = parse(self, s, dpi, prop, antialiased, load_glyph_flags)
+            return _MATHTEXT[key]
+
+    shared = TextToPath()
+    shared.mathtext_parser = Parser("path")
+    original = text.TextToPath
+    text.TextToPath = lambda: shared
+    try:
+        yield
+    finally:
+        text.TextToPath = original
 
 
 def render(name: str, scheme: str = "light") -> bytes:

@@ -26,12 +26,12 @@ import sympy as sp
 
 from ..gru import GATES, GRAD_KEYS, PARAM_KEYS, check_convention
 from .core import Sigmoid, Tanh, gate_parameter_symbols, matrix_sum, matrix_symbols
-from .lstm import _lazy_product, _lazy_sum, diag, hadamard, memoized_diff
+from .lstm import _lazy_product, _lazy_sum, diag, exact_forward_mode_agreement, hadamard, memoized_diff
 from .rnn import NUMPY_FUNCTIONS, bind_batch, cross_entropy, evaluate, evaluate_on_batch, exact_agreement, softmax
 
 __all__ = [
     "GATES", "GRAD_KEYS", "PARAM_KEYS", "Cell", "UnrolledGRU", "GRUBPTT", "StepGrads", "parameter_symbols",
-    "cell", "unroll", "brute_force", "step_backward", "bptt", "rtrl", "step_jacobian", "numeric", "evaluate",
+    "cell", "unroll", "brute_force", "step_backward", "bptt", "rtrl", "rtrl_agreement", "step_jacobian", "numeric", "evaluate",
     "exact_agreement", "hadamard", "diag", "NUMPY_FUNCTIONS",
 ]
 
@@ -286,6 +286,15 @@ def rtrl(net: UnrolledGRU) -> dict[str, sp.Matrix]:
     grads["V"], grads["c"] = dV, dc
     grads["h0"] = total[0, i : i + H].T
     return {k: grads[k] for k in GRAD_KEYS}
+
+
+def rtrl_agreement(net: UnrolledGRU, claimed: Mapping[str, sp.Matrix], points: int = 3, seed: int = 0) -> int:
+    """``claimed`` (e.g. ``bptt(net).grads``) against forward mode (:func:`rtrl`), run on exact numbers at
+    random rational points (:func:`gentle_rnn.symbolic.lstm.exact_forward_mode_agreement`)."""
+    J = step_jacobian(net.params, net.D, net.H, net.update, net.reset)
+    state = {t: list(net.h[t]) for t in range(net.T + 1)}
+    return exact_forward_mode_agreement(net, claimed, J, list(J.h_prev), state, GATE_PARAM_KEYS, ("h0",),
+                                        points, seed)
 
 
 def step_jacobian_formula(P: Mapping[str, sp.Matrix], c: Cell, h_prev: sp.Matrix, update: str,

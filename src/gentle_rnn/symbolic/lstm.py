@@ -27,7 +27,10 @@ Four ways to the gradient, each used to check another:
   Jacobians that ``sympy.diff`` derives: an independent route to the same numbers.
 
 Numbers come from :func:`gentle_rnn.symbolic.rnn.evaluate` (each shared node once) and exact checks from
-:func:`gentle_rnn.symbolic.core.exact_agreement`, which we reuse.
+:func:`gentle_rnn.symbolic.core.exact_agreement`, which we reuse. The derivation does not build the brute
+force at all: :func:`gentle_rnn.symbolic.core.exact_gradient_agreement` computes the derivative's values at
+the random points by one reverse sweep of the same SymPy rules, and :func:`rtrl_agreement` runs forward mode
+on exact numbers; ``tests/test_exact_gradient.py`` ties both to plain ``sympy.diff`` and to :func:`rtrl`.
 """
 
 from __future__ import annotations
@@ -40,12 +43,13 @@ import numpy as np
 import sympy as sp
 
 from ..lstm import GATES, GRAD_KEYS, PARAM_KEYS
-from .core import Sigmoid, Tanh, gate_parameter_symbols, matrix_sum, matrix_symbols, memoized_diff
+from .core import Sigmoid, Tanh, gate_parameter_symbols, matrix_sum, matrix_symbols, memoized_diff, random_points
 from .rnn import NUMPY_FUNCTIONS, bind_batch, cross_entropy, evaluate, evaluate_on_batch, exact_agreement, softmax
 
 __all__ = [
     "GATES", "GRAD_KEYS", "PARAM_KEYS", "Cell", "UnrolledLSTM", "LSTMBPTT", "StepGrads", "parameter_symbols",
     "cell", "unroll", "brute_force", "memoized_diff", "hadamard", "diag", "step_backward", "bptt", "rtrl",
+    "rtrl_agreement",
     "numeric", "evaluate", "exact_agreement",
 ]
 
@@ -386,6 +390,76 @@ def rtrl(net: UnrolledLSTM) -> dict[str, sp.Matrix]:
     grads["h0"] = total[0, i : i + H].T
     grads["s0"] = total[0, i + H : i + 2 * H].T
     return {k: grads[k] for k in GRAD_KEYS}
+
+
+def _matmul(A: list[list], B: list[list]) -> list[list]:
+    """The product of two matrices given as lists of rows (exact numbers stay exact)."""
+    cols = list(zip(*B))
+    return [[sum(a * b for a, b in zip(row, col) if a != 0 and b != 0) for col in cols] for row in A]
+
+
+def exact_forward_mode_agreement(net, claimed: Mapping[str, sp.Matrix], J, prev: Sequence[sp.Symbol],
+                                 state: Mapping[int, Sequence[sp.Expr]], gate_keys: Sequence[str],
+                                 state_keys: Sequence[str], points: int = 3, seed: int = 0) -> int:
+    """Check ``claimed`` (keyed by gradient name) against forward mode (RTRL), exactly, at random points.
+
+    The recursion of :func:`rtrl`, run on numbers instead of expressions: at each point of
+    :func:`~gentle_rnn.symbolic.core.random_points` the unrolled states ``state[t]`` (t = 0..T, their first
+    H entries h(t)) are evaluated, the one-step Jacobians ``J.state`` (in the symbols ``prev`` and ``J.x``)
+    and ``J.params`` (columns: ``gate_keys``' entries) are evaluated at each step's state and input, with the
+    same node values (a node is identified by its class and the exact value of its argument, so the generic
+    step's sigma(b + W h(t-1) + U x(t)) *is* the unrolled network's node), and
+    R(t) = J_state(t) R(t-1) + [J_params(t) | 0] is carried forward in exact arithmetic, with
+    dL/dtheta = sum_t dL(t)/dh(t) R_h(t). ``state_keys`` name the initial-state gradients, H entries each.
+    Returns the number of entries; raises ``AssertionError`` naming the first that differs.
+    """
+    P, H, K, T = net.params, net.H, net.K, net.T
+    n = len(prev)
+    h_free, e_free = matrix_symbols("hfree", H), matrix_symbols("efree", K)
+    Lt = cross_entropy(P["c"] + P["V"] * h_free, e_free)
+    out_exprs = [sp.diff(Lt, v) for v in h_free] + [sp.diff(Lt, v) for v in P["V"]] + [sp.diff(Lt, v) for v in P["c"]]
+    names = list(gate_keys) + ["V", "c"] + list(state_keys)
+    flat = [e for k in names for e in claimed[k]]
+    n_theta = J.params.cols
+    state_flat = [e for t in range(T + 1) for e in state[t]]
+    for k, (point, functions) in enumerate(random_points(net.inputs, points, seed)):
+        memo: dict = {}
+        values = evaluate(flat + state_flat + [e for t in range(1, T + 1) for e in net.e[t]], point, functions,
+                          memo=memo)
+        got = values[: len(flat)]
+        st = [values[len(flat) + t * n : len(flat) + (t + 1) * n] for t in range(T + 1)]
+        e_val = values[len(flat) + len(state_flat):]
+        R = [[0] * n_theta + [int(i == j) for j in range(n)] for i in range(n)]  # d state(0) / d(theta, state(0))
+        total = [0] * (n_theta + n)
+        out_V, out_c = [0] * (K * H), [0] * K
+        for t in range(1, T + 1):
+            at = {**point, **dict(zip(prev, st[t - 1])), **dict(zip(J.x, [point[v] for v in net.x[t]]))}
+            jac = evaluate(list(J.state) + list(J.params), at, functions)
+            J_state = [jac[i * n : (i + 1) * n] for i in range(n)]
+            J_params = [jac[n * n + i * n_theta : n * n + (i + 1) * n_theta] for i in range(n)]
+            R = [[a + b for a, b in zip(row, jp + [0] * n)] for row, jp in zip(_matmul(J_state, R), J_params)]
+            out = evaluate(out_exprs, {**point, **dict(zip(h_free, st[t][:H])),
+                                       **dict(zip(e_free, e_val[(t - 1) * K : t * K]))}, functions)
+            total = [a + b for a, b in zip(total, _matmul([out[:H]], R[:H])[0])]
+            out_V = [a + b for a, b in zip(out_V, out[H : H + K * H])]
+            out_c = [a + b for a, b in zip(out_c, out[H + K * H :])]
+        want = total[:n_theta] + out_V + out_c + total[n_theta:]
+        labels = [f"d{name}[{i}]" if claimed[name].cols == 1 else f"d{name}[{i},{j}]"
+                  for name in names for i in range(claimed[name].rows) for j in range(claimed[name].cols)]
+        for label, a, b in zip(labels, got, want):
+            if a != b:
+                raise AssertionError(f"{label} differs from forward mode at random rational point {k + 1}: "
+                                     f"{a} != {b}")
+    return len(flat)
+
+
+def rtrl_agreement(net: UnrolledLSTM, claimed: Mapping[str, sp.Matrix], points: int = 3, seed: int = 0) -> int:
+    """``claimed`` (e.g. ``bptt(net).grads``) against forward mode (:func:`rtrl`), run on exact numbers at
+    random rational points (:func:`exact_forward_mode_agreement`) instead of on expressions."""
+    J = step_jacobians(net.params, net.D, net.H)
+    state = {t: list(net.h[t]) + list(net.s[t]) for t in range(net.T + 1)}
+    return exact_forward_mode_agreement(net, claimed, J, list(J.h_prev) + list(J.s_prev), state, GATE_PARAM_KEYS,
+                                        ("h0", "s0"), points, seed)
 
 
 # ----------------------------------------------------------------------------------------------------------------

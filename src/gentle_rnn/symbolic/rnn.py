@@ -42,7 +42,7 @@ import sympy as sp
 
 from .core import (  # noqa: F401 (re-exported)
     Exp, Log, Sigmoid, Tanh, _flat, evaluate, exact_agreement, matrix_sum, matrix_symbols,
-    memoized_diff,
+    memoized_diff, mul,
 )
 
 #: Parameter names, and the names of the gradients (the parameters and the initial state).
@@ -78,6 +78,7 @@ class UnrolledRNN:
     symbolic_targets: bool = True
     term_grads: dict[int, dict] = field(default_factory=dict, repr=False)  # cache of brute_force_terms
     poly_cache: tuple | None = field(default=None, repr=False)  # ring and memo of prove_equal
+    delta_cache: dict | None = field(default=None, repr=False)  # path_deltas, built once
 
     @property
     def L(self) -> sp.Expr:
@@ -112,7 +113,7 @@ def parameter_symbols(D: int, H: int, K: int) -> dict[str, sp.Matrix]:
 
 def cross_entropy(o: sp.Matrix, e: sp.Matrix) -> sp.Expr:
     """``-e^T o + log sum_k exp(o_k)``: the cross-entropy of softmax(o) against a one-hot e (equation 2.4)."""
-    return -(e.T * o)[0, 0] + Log(sp.Add(*[Exp(ok) for ok in o]))
+    return -mul(e.T, o)[0, 0] + Log(sp.Add(*[Exp(ok) for ok in o]))
 
 
 def softmax(o: sp.Matrix) -> sp.Matrix:
@@ -158,9 +159,9 @@ def unroll(
     U, W, b, V, c = (P[k] for k in PARAM_KEYS)
     net.h[start] = h0
     for t in range(start + 1, start + T + 1):
-        net.a[t] = b + W * net.h[t - 1] + U * x[t]  # (2.1)
+        net.a[t] = b + mul(W, net.h[t - 1]) + mul(U, x[t])  # (2.1)
         net.h[t] = net.a[t].applyfunc(Tanh)  # (2.2)
-        net.o[t] = c + V * net.h[t]  # (2.3)
+        net.o[t] = c + mul(V, net.h[t])  # (2.3)
         net.y_hat[t] = softmax(net.o[t])
         net.L_t[t] = cross_entropy(net.o[t], e[t])  # (2.4)
     return net
@@ -242,8 +243,11 @@ class BPTT:
     grads: dict[str, sp.Matrix]
 
 
-def bptt(net: UnrolledRNN) -> BPTT:
+def bptt(net: UnrolledRNN, parameters: bool = True) -> BPTT:
     """Full BPTT in matrix form, equations (3.1)-(3.10), built on the nodes of ``net``.
+
+    ``parameters=False`` stops after (3.1)-(3.4): ``grads`` is then empty (building the sums over time of
+    outer products is the larger part of the work, and some checks need only the states' gradients).
 
     (3.1)  dL/do(t) = y_hat(t) - e(t)
     (3.2)  dL/dh(T) = V^T dL/do(T)
@@ -256,18 +260,20 @@ def bptt(net: UnrolledRNN) -> BPTT:
     do = {t: net.y_hat[t] - net.e[t] for t in net.x}  # (3.1)
     dh, da = {}, {}
     for t in range(T1, T0 - 1, -1):
-        dh[t] = V.T * do[t]  # (3.2)
+        dh[t] = mul(V.T, do[t])  # (3.2)
         if t < T1:
-            dh[t] += W.T * tanh_jacobian(net.h[t + 1]) * dh[t + 1]  # (3.3)
-        da[t] = tanh_jacobian(net.h[t]) * dh[t]  # (3.4)
+            dh[t] += mul(W.T, tanh_jacobian(net.h[t + 1]), dh[t + 1])  # (3.3)
+        da[t] = mul(tanh_jacobian(net.h[t]), dh[t])  # (3.4)
+    if not parameters:
+        return BPTT(do, dh, da, {})
     steps = range(T0, T1 + 1)
     grads = {
         "c": matrix_sum(do[t] for t in steps),  # (3.5)
-        "V": matrix_sum(do[t] * net.h[t].T for t in steps),  # (3.6)
+        "V": matrix_sum(mul(do[t], net.h[t].T) for t in steps),  # (3.6)
         "b": matrix_sum(da[t] for t in steps),  # (3.7)
-        "W": matrix_sum(da[t] * net.h[t - 1].T for t in steps),  # (3.8)
-        "U": matrix_sum(da[t] * net.x[t].T for t in steps),  # (3.9)
-        "h0": W.T * da[T0],  # (3.10)
+        "W": matrix_sum(mul(da[t], net.h[t - 1].T) for t in steps),  # (3.8)
+        "U": matrix_sum(mul(da[t], net.x[t].T) for t in steps),  # (3.9)
+        "h0": mul(W.T, da[T0]),  # (3.10)
     }
     return BPTT(do, dh, da, {k: grads[k] for k in GRAD_KEYS})
 
@@ -277,15 +283,19 @@ def path_deltas(net: UnrolledRNN) -> dict[tuple[int, int], sp.Matrix]:
 
     Equation (3.11): ``delta[t, t] = diag(1 - h(t)^2) V^T dL(t)/do(t)`` and
     ``delta[t, u - 1] = diag(1 - h(u-1)^2) W^T delta[t, u]``. It passes through t - u recurrent factors;
-    summed over every t >= u it is the total dL/da(u) of equation (3.4).
+    summed over every t >= u it is the total dL/da(u) of equation (3.4). Built once per network (the
+    expressions never change) and shared by every truncation length.
     """
+    if net.delta_cache is not None:
+        return net.delta_cache
     V, W = net.params["V"], net.params["W"]
     T0, T1 = min(net.x), max(net.x)
     delta = {}
     for t in range(T0, T1 + 1):
-        delta[t, t] = tanh_jacobian(net.h[t]) * (V.T * (net.y_hat[t] - net.e[t]))
+        delta[t, t] = mul(tanh_jacobian(net.h[t]), V.T, net.y_hat[t] - net.e[t])
         for u in range(t, T0, -1):
-            delta[t, u - 1] = tanh_jacobian(net.h[u - 1]) * (W.T * delta[t, u])
+            delta[t, u - 1] = mul(tanh_jacobian(net.h[u - 1]), W.T, delta[t, u])
+    net.delta_cache = delta
     return delta
 
 
@@ -308,12 +318,12 @@ def gradients_from_paths(net: UnrolledRNN, keep: Callable[[int, int], bool]) -> 
     # the output layer's terms pass through no step of the recurrence: they belong to the pairs (t, t)
     do = {t: net.y_hat[t] - net.e[t] if keep(t, t) else sp.zeros(net.K, 1) for t in steps}
     grads = {
-        "U": matrix_sum(da[u] * net.x[u].T for u in steps),
-        "W": matrix_sum(da[u] * net.h[u - 1].T for u in steps),
+        "U": matrix_sum(mul(da[u], net.x[u].T) for u in steps),
+        "W": matrix_sum(mul(da[u], net.h[u - 1].T) for u in steps),
         "b": matrix_sum(da[u] for u in steps),
-        "V": matrix_sum(do[t] * net.h[t].T for t in steps),
+        "V": matrix_sum(mul(do[t], net.h[t].T) for t in steps),
         "c": matrix_sum(do[t] for t in steps),
-        "h0": W.T * da[T0],
+        "h0": mul(W.T, da[T0]),
     }
     return grads
 
@@ -353,8 +363,8 @@ def _unroll_from(net: UnrolledRNN, h_start: sp.Matrix, u: int, t: int) -> sp.Exp
     U, W, b, V, c = (net.params[k] for k in PARAM_KEYS)
     h = h_start
     for r in range(u + 1, t + 1):
-        h = (b + W * h + U * net.x[r]).applyfunc(Tanh)
-    return cross_entropy(c + V * h, net.e[t])
+        h = (b + mul(W, h) + mul(U, net.x[r])).applyfunc(Tanh)
+    return cross_entropy(c + mul(V, h), net.e[t])
 
 
 def hidden_gradient_brute_force(net: UnrolledRNN, t: int) -> sp.Matrix:
