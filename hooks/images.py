@@ -3,7 +3,9 @@
 Every ``<img>`` of a page's content whose source is an SVG of this site gets the SVG's own ``width`` and
 ``height`` (so the browser reserves its box before the file arrives: no reflow, and a link to an anchor further
 down lands where it should), ``loading="lazy"`` (a figure far below the first screen is fetched when the reader
-scrolls towards it, not as part of the first load) and ``decoding="async"``. Images that already carry a width
+scrolls towards it, not as part of the first load; the render of the other colour scheme, ``#only-dark`` in light
+mode and ``#only-light`` in dark mode, is hidden by Material's stylesheet and so never fetched at all) and
+``decoding="async"``. Images that already carry a width
 or height, or whose size cannot be read, are left as they are. Material's stylesheet keeps them within the
 column (``max-width: 100%`` with ``height: auto`` scales both attributes together).
 """
@@ -14,7 +16,8 @@ import posixpath
 import re
 
 _IMG = re.compile(r"<img\b[^>]*>", re.S)
-_SRC = re.compile(r'\bsrc="([^"#?:]+\.svg)"')
+# The source may carry a fragment: Material's ``#only-light`` / ``#only-dark`` (the file is the part before it).
+_SRC = re.compile(r'\bsrc="([^"#?:]+\.svg)(?:#[^"]*)?"')
 _SVG_ROOT = re.compile(rb"<svg\b[^>]*>", re.S)
 _LENGTH = re.compile(r"^\s*([0-9.]+)\s*(px|pt)?\s*$")
 _PX_PER = {None: 1.0, "px": 1.0, "pt": 4 / 3}

@@ -1,7 +1,7 @@
 """Keep the search index to what a reader searches for (registered in mkdocs.yml under ``hooks:``).
 
-Every page downloads Material's search index on its first load, so its size is part of every page's weight.
-Three kinds of text in it are noise: the TeX source of the formulas (``\\partial L / \\partial W^{(t)}`` is not
+The search index is the largest file of the site; it is fetched when a reader first opens search
+(``overrides/partials/lazy-search.js``), and its size is the wait before the first results. Three kinds of text in it are noise: the TeX source of the formulas (``\\partial L / \\partial W^{(t)}`` is not
 what anyone types into a search box, and the search results showed it raw), the code cells of the executed
 derivations with their output (prompts, "Copied!" labels, SymPy's printed expressions), and code listings
 (``<pre>`` blocks: source embedded from ``src/``, whose functions are searchable by name and docstring on the

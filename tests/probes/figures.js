@@ -28,6 +28,12 @@ async () => {
   const pictures = [...content.querySelectorAll("img, canvas, svg")].filter(
     (el) => !isIcon(el) && !(el.tagName.toLowerCase() === "svg" && el.parentElement.closest("svg")) && visible(el),
   );
+  // Images below the first screen are lazy (hooks/images.py): fetch the shown ones now, so that each one is
+  // examined as a reader who scrolls to it sees it (an image not yet loaded would draw nothing on the canvas).
+  await Promise.all(pictures.filter((el) => el.tagName.toLowerCase() === "img").map((img) => {
+    img.loading = "eager";
+    return img.decode().catch(() => {});
+  }));
   const svgCache = {};
   const fetchSvg = async (src) => {
     if (!(src in svgCache)) svgCache[src] = fetch(src).then((r) => (r.ok ? r.text() : "")).catch(() => "");
