@@ -46,7 +46,9 @@ _COMPRESSED_TYPES = ("text/", "application/javascript", "application/json", "ima
 
 # Installed before any page script: records (in performance.now() ms) when the math is first visible. "Visible"
 # means the document is parsed, it has painted, every arithmatex span holds a MathJax container, a client-side
-# MathJax (if the page loads one) has marked the page typeset, and every web font the page uses is loaded.
+# MathJax (if the page loads one) has marked the page typeset, and every web font the page uses is loaded. On
+# a long page that is the end of parsing and of Material's start-up restyle of the whole document, so it also
+# records the first contentful paint and whether the formulas on the first screen were typeset at that paint.
 _WATCH_MATH = r"""
 (() => {
   const done = () => {
@@ -62,6 +64,19 @@ _WATCH_MATH = r"""
     else requestAnimationFrame(poll);
   };
   requestAnimationFrame(poll);
+  // First contentful paint, and the formulas on the first screen at that moment: how many there are and how
+  // many of them are already typeset (with build-time math, all of them: the reader sees them at first paint).
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.name !== "first-contentful-paint" || window.__firstPaint) continue;
+      const shown = [...document.querySelectorAll(".arithmatex, .jp-RenderedLatex")].filter((el) => {
+        const box = el.getBoundingClientRect();
+        return box.bottom > 0 && box.top < innerHeight && box.width > 0;
+      });
+      window.__firstPaint = {ms: entry.startTime, formulas: shown.length,
+                             typeset: shown.filter((el) => el.querySelector("mjx-container")).length};
+    }
+  }).observe({type: "paint", buffered: true});
 })();
 """
 
@@ -143,7 +158,7 @@ def pages(site_dir: pathlib.Path, repeats: int) -> list[dict]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         for url in sitemap_pages(site_dir, base):
-            times, sizes = [], None
+            times, paints, sizes = [], [], None
             for _ in range(repeats):
                 context = browser.new_context(viewport={"width": 1280, "height": 900})
                 context.add_init_script(_WATCH_MATH)
@@ -154,6 +169,8 @@ def pages(site_dir: pathlib.Path, repeats: int) -> list[dict]:
                 page.wait_for_function("window.__mathVisibleAt !== undefined", timeout=60_000)
                 page.wait_for_load_state("networkidle")
                 times.append(page.evaluate("window.__mathVisibleAt"))
+                page.wait_for_function("window.__firstPaint !== undefined", timeout=60_000)
+                paints.append(page.evaluate("window.__firstPaint"))
                 files = []
                 for r in responses:
                     try:
@@ -170,6 +187,8 @@ def pages(site_dir: pathlib.Path, repeats: int) -> list[dict]:
                 "gzip": sum(f[2] for f in sizes),
                 "largest": sorted(sizes, key=lambda f: -f[2])[:3],
                 "math_ms": (min(times), statistics.median(times)),
+                "paint_ms": (min(p["ms"] for p in paints), statistics.median(p["ms"] for p in paints)),
+                "first_screen": (min(p["typeset"] for p in paints), max(p["formulas"] for p in paints)),
             })
         browser.close()
     server.shutdown()
@@ -200,11 +219,15 @@ def main() -> None:
               f"{sum(c for _, c in results.values()):7.1f}")
     if args.no_pages:
         return
-    print(f"page (cold load until network idle, {args.repeats} loads)  files   raw KB  gzip KB  math visible ms (min/median)")
+    print(f"page (cold load until network idle, {args.repeats} loads)  files   raw KB  gzip KB  math visible ms"
+          "  first paint ms  first-screen formulas typeset at first paint")
+    print(f"  {'':<40} {'':5} {'':8} {'':8}  {'(min / median)':>15}  {'(min / median)':>14}")
     for row in pages(site_dir, args.repeats):
         lo, med = row["math_ms"]
+        p_lo, p_med = row["paint_ms"]
+        typeset, shown = row["first_screen"]
         print(f"  {row['page']:<40} {row['files']:5d} {row['raw'] / 1000:8.0f} {row['gzip'] / 1000:8.0f}"
-              f"  {lo:7.0f} / {med:.0f}")
+              f"  {lo:7.0f} / {med:<5.0f}  {p_lo:6.0f} / {p_med:<5.0f}  {typeset} of {shown}")
         if args.verbose:
             for url, raw, gz in row["largest"]:
                 print(f"      {gz / 1000:6.0f} KB gzip  {urllib.parse.urlsplit(url).path}")
