@@ -11,7 +11,8 @@ One run prints:
   every file fetched until the network is idle (fonts, scripts, the search index included), raw and as a
   static host serves it gzip-compressed (text types compressed at level 6; woff2 and images as they are), and the
   time from navigation until the math is visible (the document parsed, every formula typeset, any
-  client-side typesetting finished and the fonts loaded).
+  client-side typesetting finished and the fonts loaded); and the first contentful paint, with how many of the
+  formulas on the first screen were already typeset at that paint.
 
 Timings on a shared machine are noisy: run it several times and quote the minimum and median. Options:
 ``--no-build`` measures the pages of an existing ``--site-dir``; ``--no-derivations`` skips the derivation runs;
