@@ -82,7 +82,7 @@ import sympy as sp
 
 from gentle_rnn.symbolic import Tanh, matrix_symbols, show
 from gentle_rnn.symbolic import lstm as sl
-from gentle_rnn.symbolic.core import exact_gradient_agreement, polynomial_identity, symbolic_gradient_identity
+from gentle_rnn.symbolic.core import exact_gradient_agreement, mul, polynomial_identity, symbolic_gradient_identity
 from gentle_rnn.symbolic.lstm import diag, hadamard
 
 started = time.perf_counter()
@@ -360,11 +360,11 @@ def bptt_with(mistake: str) -> sp.Matrix:
     dh_next, ds_next = sp.zeros(2, 1), sp.zeros(2, 1)
     total = sp.zeros(*Pn["W_f"].shape)
     for t in range(T_, 0, -1):
-        dh = Pn["V"].T * (net.y_hat[t] - net.e[t]) + dh_next
+        dh = mul(Pn["V"].T, net.y_hat[t] - net.e[t]) + dh_next
         st = sl.step_backward(Pn, net.cells[t], net.x[t], net.h[t - 1], net.s[t - 1], dh,
                               sp.zeros(2, 1) if mistake == "one path" else ds_next)
         da_f = hadamard(st.ds, net.s[t - 1]) if mistake == "no sigmoid derivative" else st.da["f"]
-        total += da_f * net.h[t - 1].T
+        total += mul(da_f, net.h[t - 1].T)
         dh_next, ds_next = st.dh_prev, st.ds_prev
     return total
 
