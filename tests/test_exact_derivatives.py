@@ -176,3 +176,59 @@ def test_mul_builds_the_same_expressions_as_matrix_products():
     assert core.mul(sp.Matrix([[1, 0], [2, 3]]), sp.Matrix([[0, 5], [7, 0]])) == sp.Matrix([[0, 5], [21, 10]])
     with pytest.raises(ValueError, match="do not fit"):
         core.mul(W, V)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the function classes' own chain rule (core._OneArgument) == SymPy's Function._eval_derivative
+
+
+def _nested_expressions():
+    x, y, z = sp.symbols("x y z", real=True)
+    inner = Tanh(2 * x * y + Exp(y) - 3)
+    s = core.Sigmoid(x - Tanh(z * inner))
+    return [x, y, z], [
+        Tanh(x), Exp(x * y), core.Log(1 + Exp(x) + Exp(y)), s,
+        Tanh(inner * s + x**2) * (1 - s), Exp(Tanh(x) ** 2 - y) + core.Log(s * Exp(z)),
+        Tanh(z) * Tanh(y + 0 * x),  # an argument free of x: the derivative is the number 0
+    ]
+
+
+@pytest.mark.parametrize("cls", [Tanh, core.Sigmoid, Exp, core.Log])
+def test_the_function_classes_chain_rule_equals_sympys_function_chain_rule(cls):
+    (x, y, z), exprs = _nested_expressions()
+    for e in exprs:
+        for a in (e, x * e + y):
+            node = cls(a)
+            for v in (x, y, z):
+                ours = node.diff(v)
+                sympys = sp.Function._eval_derivative(node, v)  # SymPy's generic rule, with its is_zero question
+                assert ours == sympys, f"d {node} / d {v}: {ours} != {sympys}"
+                assert node._eval_derivative(v) == sympys
+
+
+def test_the_chain_rule_skips_an_argument_without_the_symbol():
+    x, y = sp.symbols("x y", real=True)
+    assert Tanh(y**2 + 1).diff(x) is sp.S.Zero
+    assert Exp(Tanh(y)).diff(x) is sp.S.Zero
+
+
+@pytest.mark.parametrize("model", ["lstm", "gru"])
+def test_memoised_one_step_jacobians_equal_plain_matrix_jacobian(model):
+    """The one-step Jacobians derivations/{lstm,gru}_bptt.py take under memoized_diff are plain sympy.diff's."""
+    from gentle_rnn.symbolic import gru as sg
+    from gentle_rnn.symbolic import lstm as sl
+
+    D, H = 2, 3
+    x, h_prev = matrix_symbols("x", D), matrix_symbols("hp", H)
+    if model == "lstm":
+        s_prev = matrix_symbols("sp", H)
+        c = sl.cell(sl.parameter_symbols(D, H, 2), x, h_prev, s_prev)
+        pairs = [(c.s, h_prev), (c.h, s_prev), (c.h, h_prev), (c.s, s_prev)]
+    else:
+        pairs = [(sg.cell(sg.parameter_symbols(D, H, 2), x, h_prev, *conv).h, h_prev)
+                 for conv in (("keep", "before"), ("write", "after"))]
+    for out, wrt in pairs:
+        plain = out.jacobian(wrt)
+        with core.memoized_diff():
+            memoised = out.jacobian(wrt)
+        assert memoised == plain

@@ -457,3 +457,7 @@ def test_the_transposed_step_jacobian_maps_dh_and_ds_next_to_what_the_step_sends
             assert_close("the s-part at t = 1 is dL/ds(0), (5.16)", to_s, grads["s0"], 1e-10)
         _, wrong = transposed(ds[t - 1])  # the total dL/ds(t) in the second slot counts a path twice
         assert not np.allclose(wrong, f[t - 1] * ds[t - 1]), f"the totals would give the same at t = {t}"
+
+
+def test_the_symbolic_model_names_the_same_gates_and_parameters_as_the_numpy_model():
+    assert (sl.GATES, sl.PARAM_KEYS, sl.GRAD_KEYS) == (lstm.GATES, lstm.PARAM_KEYS, lstm.GRAD_KEYS)

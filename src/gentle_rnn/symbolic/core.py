@@ -19,9 +19,25 @@ import types
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 
-import numpy as np
 import sympy as sp
 from sympy.core.expr import Expr
+
+
+class _LazyNumPy:
+    """``numpy``, imported when an attribute is first used.
+
+    Building and checking expressions needs no NumPy; importing it costs about 0.1 s of CPU, which every
+    ``python derivations/<name>.py`` that never evaluates on arrays would pay. The symbolic modules use this
+    stand-in instead; the first ``np.tanh`` (or any other name) imports NumPy and returns its attribute.
+    """
+
+    def __getattr__(self, name):
+        import numpy
+
+        return getattr(numpy, name)
+
+
+np = _LazyNumPy()
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -31,9 +47,27 @@ from sympy.core.expr import Expr
 # SymPy asks each factor of a product with a zero coefficient whether it is infinite before it returns 0; without
 # the class attribute every such question runs its inference engine over the whole argument (a fifth of the GRU
 # derivation's time). The expressions SymPy builds are the same either way.
+#
+# The chain rule: SymPy's ``Function._eval_derivative`` returns ``fdiff(1) * a.diff(s)`` unless ``a.diff(s).is_zero``;
+# that question, too, runs the inference engine through the whole derivative of the argument at every node of
+# every ``sympy.diff``. ``_OneArgument`` skips the term only when the derivative *is* the number 0, the one case
+# in which SymPy's question can answer yes for the expressions built here (polynomials in real symbols and nodes;
+# tests/test_exact_derivatives.py checks the two rules give the same derivative).
 
 
-class Tanh(sp.Function):
+class _OneArgument(sp.Function):
+    """A function of one argument whose chain rule does not ask SymPy whether the inner derivative is zero."""
+
+    nargs = 1
+
+    def _eval_derivative(self, s):
+        da = self.args[0].diff(s)
+        if da is sp.S.Zero:
+            return sp.S.Zero
+        return self.fdiff(1) * da
+
+
+class Tanh(_OneArgument):
     r"""tanh, with ``Tanh(a)' = 1 - Tanh(a)**2`` (equation (tanh'), proven in building_blocks.py)."""
 
     nargs = 1
@@ -47,7 +81,7 @@ class Tanh(sp.Function):
         return s if exp is None else rf"\tanh^{{{exp}}}\left({printer._print(self.args[0])}\right)"
 
 
-class Sigmoid(sp.Function):
+class Sigmoid(_OneArgument):
     r"""The logistic sigmoid, with ``Sigmoid(a)' = Sigmoid(a) (1 - Sigmoid(a))`` (equation (sigma'))."""
 
     nargs = 1
@@ -62,7 +96,7 @@ class Sigmoid(sp.Function):
         return s if exp is None else rf"\sigma^{{{exp}}}\left({printer._print(self.args[0])}\right)"
 
 
-class Exp(sp.Function):
+class Exp(_OneArgument):
     """exp, with ``Exp(a)' = Exp(a)``."""
 
     nargs = 1
@@ -76,7 +110,7 @@ class Exp(sp.Function):
         return s if exp is None else rf"\left({s}\right)^{{{exp}}}"
 
 
-class Log(sp.Function):
+class Log(_OneArgument):
     """Natural logarithm, with ``Log(a)' = 1 / a``."""
 
     nargs = 1
@@ -96,7 +130,8 @@ def _np_sigmoid(a):
 
 
 #: How :func:`lambdify_numpy` evaluates the function classes.
-NUMPY_FUNCTIONS = {"Tanh": np.tanh, "Sigmoid": _np_sigmoid, "Exp": np.exp, "Log": np.log}
+NUMPY_FUNCTIONS = {"Tanh": lambda a: np.tanh(a), "Sigmoid": _np_sigmoid, "Exp": lambda a: np.exp(a),
+                   "Log": lambda a: np.log(a)}
 
 _SYMPY_EQUIVALENT = {Tanh: sp.tanh, Exp: sp.exp, Log: sp.log, Sigmoid: lambda a: 1 / (1 + sp.exp(-a))}
 

@@ -20,14 +20,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
 import sympy as sp
 
 from ..gru import GATES, GRAD_KEYS, PARAM_KEYS, check_convention
 from .core import Sigmoid, Tanh, gate_parameter_symbols, matrix_sum, matrix_symbols, mul
 from .lstm import _lazy_product, _lazy_sum, diag, exact_forward_mode_agreement, hadamard, memoized_diff
 from .rnn import NUMPY_FUNCTIONS, bind_batch, cross_entropy, evaluate, evaluate_on_batch, exact_agreement, softmax
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "GATES", "GRAD_KEYS", "PARAM_KEYS", "Cell", "UnrolledGRU", "GRUBPTT", "StepGrads", "parameter_symbols",

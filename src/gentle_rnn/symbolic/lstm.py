@@ -38,13 +38,21 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
 import sympy as sp
 
-from ..lstm import GATES, GRAD_KEYS, PARAM_KEYS
 from .core import Sigmoid, Tanh, gate_parameter_symbols, matrix_sum, matrix_symbols, memoized_diff, mul, random_points
 from .rnn import NUMPY_FUNCTIONS, bind_batch, cross_entropy, evaluate, evaluate_on_batch, exact_agreement, softmax
+
+if TYPE_CHECKING:
+    import numpy as np
+
+#: The gates, parameter names and gradient names of :mod:`gentle_rnn.lstm` (the same tuples, written here
+#: so that the symbolic model does not import NumPy; tests/test_lstm.py asserts they are equal).
+GATES = ("z", "g", "f", "q")
+PARAM_KEYS = tuple(f"{kind}_{gate}" for gate in GATES for kind in ("U", "W", "b")) + ("V", "c")
+GRAD_KEYS = PARAM_KEYS + ("h0", "s0")
 
 __all__ = [
     "GATES", "GRAD_KEYS", "PARAM_KEYS", "Cell", "UnrolledLSTM", "LSTMBPTT", "StepGrads", "parameter_symbols",

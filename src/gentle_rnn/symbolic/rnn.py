@@ -37,12 +37,11 @@ import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import sympy as sp
 
 from .core import (  # noqa: F401 (re-exported)
     Exp, Log, Sigmoid, Tanh, _flat, evaluate, exact_agreement, matrix_sum, matrix_symbols,
-    memoized_diff, mul,
+    memoized_diff, mul, np,
 )
 
 #: Parameter names, and the names of the gradients (the parameters and the initial state).
@@ -456,7 +455,7 @@ def _polynomial_ring(net: UnrolledRNN):
     return net.poly_cache
 
 
-NUMPY_FUNCTIONS = {Tanh: np.tanh, Exp: np.exp, Log: np.log,
+NUMPY_FUNCTIONS = {Tanh: lambda a: np.tanh(a), Exp: lambda a: np.exp(a), Log: lambda a: np.log(a),
                    Sigmoid: lambda a: 1.0 / (1.0 + np.exp(-a))}
 
 
