@@ -333,11 +333,12 @@ print("(6.17) closed form, (6.18) associativity,\n  and the NumPy loop and Blell
 # %%
 d = [sp.Symbol(f"d{t}") for t in range(1, T + 1)]
 ell = sp.Add(*[di * hi for di, hi in zip(d, cf)])
+dl_dpsi, dl_dmu = [sp.diff(ell, v) for v in psi], [sp.diff(ell, v) for v in mu]  # once, for both methods
 for method in ("loop", "scan"):
     dh = ss.reverse_run(method, mu, d)
     for t in range(T):
-        assert sp.expand(sp.diff(ell, psi[t]) - dh[t]) == 0, f"(6.20) dL/dh({t + 1}), {method}"
-        assert sp.expand(sp.diff(ell, mu[t]) - dh[t] * (h0 if t == 0 else cf[t - 1])) == 0, "(6.21) dL/dmu"
+        assert sp.expand(dl_dpsi[t] - dh[t]) == 0, f"(6.20) dL/dh({t + 1}), {method}"
+        assert sp.expand(dl_dmu[t] - dh[t] * (h0 if t == 0 else cf[t - 1])) == 0, "(6.21) dL/dmu"
 assert sp.expand(sp.diff(ell, h0) - mu[0] * ss.reverse_run("scan", mu, d)[0]) == 0, "(6.21) dL/dh(0)"
 hk = sp.Symbol("h_k")
 for k in range(T):

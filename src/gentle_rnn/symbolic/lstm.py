@@ -424,8 +424,9 @@ def exact_forward_mode_agreement(net, claimed: Mapping[str, sp.Matrix], J, prev:
     P, H, K, T = net.params, net.H, net.K, net.T
     n = len(prev)
     h_free, e_free = matrix_symbols("hfree", H), matrix_symbols("efree", K)
-    Lt = cross_entropy(P["c"] + P["V"] * h_free, e_free)
-    out_exprs = [sp.diff(Lt, v) for v in h_free] + [sp.diff(Lt, v) for v in P["V"]] + [sp.diff(Lt, v) for v in P["c"]]
+    Lt = cross_entropy(P["c"] + mul(P["V"], h_free), e_free)
+    with memoized_diff():  # plain sympy.diff's expressions (tests/test_exact_derivatives.py), each node once
+        out_exprs = [sp.diff(Lt, v) for v in [*h_free, *P["V"], *P["c"]]]
     names = list(gate_keys) + ["V", "c"] + list(state_keys)
     flat = [e for k in names for e in claimed[k]]
     n_theta = J.params.cols
