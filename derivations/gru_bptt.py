@@ -326,20 +326,23 @@ print("(6.17) closed form, (6.18) associativity,\n  and the NumPy loop and Blell
 #
 # (6.20) is a linear recurrence of the form (6.16) in reversed time, so the same scan computes it
 # (`scan._reverse`). Below, free symbols stand for the outside parts $V^\top \partial L/\partial o^{(t)}$, and
-# $\ell$ is their sum of products with the $h^{(t)}$. And by (6.17) the Jacobian over a lag is the product of the one-step
+# $\ell$ is their sum of products with the $h^{(t)}$; its derivatives come from `sympy.diff` inside `memoized_diff`
+# (SymPy's own rules, once per distinct subexpression: the expressions of plain `sympy.diff`, which
+# `tests/test_exact_derivatives.py` checks). And by (6.17) the Jacobian over a lag is the product of the one-step
 # coefficients, $\partial h^{(t)}/\partial h^{(u)} = \prod_{t'=u+1}^{t} \mu^{(t')}$: Part 4's product of
 # Jacobians, here of numbers in $(0, 1)$ that the input alone decides.
 
 # %%
 d = [sp.Symbol(f"d{t}") for t in range(1, T + 1)]
 ell = sp.Add(*[di * hi for di, hi in zip(d, cf)])
-dl_dpsi, dl_dmu = [sp.diff(ell, v) for v in psi], [sp.diff(ell, v) for v in mu]  # once, for both methods
+with memoized_diff():  # sympy.diff's rules, each distinct subexpression once (plain sympy.diff's expressions)
+    dl_dpsi, dl_dmu, dl_dh0 = [sp.diff(ell, v) for v in psi], [sp.diff(ell, v) for v in mu], sp.diff(ell, h0)
 for method in ("loop", "scan"):
     dh = ss.reverse_run(method, mu, d)
     for t in range(T):
         assert sp.expand(dl_dpsi[t] - dh[t]) == 0, f"(6.20) dL/dh({t + 1}), {method}"
         assert sp.expand(dl_dmu[t] - dh[t] * (h0 if t == 0 else cf[t - 1])) == 0, "(6.21) dL/dmu"
-assert sp.expand(sp.diff(ell, h0) - mu[0] * ss.reverse_run("scan", mu, d)[0]) == 0, "(6.21) dL/dh(0)"
+assert sp.expand(dl_dh0 - mu[0] * ss.reverse_run("scan", mu, d)[0]) == 0, "(6.21) dL/dh(0)"
 hk = sp.Symbol("h_k")
 for k in range(T):
     from_k = ss.closed_form(mu[k:], psi[k:], hk)[-1]  # h(T) as a function of h(k)

@@ -83,7 +83,7 @@ import sympy as sp
 from gentle_rnn.symbolic import Tanh, matrix_symbols, show
 from gentle_rnn.symbolic import lstm as sl
 from gentle_rnn.symbolic.core import exact_gradient_agreement, mul, polynomial_identity, symbolic_gradient_identity
-from gentle_rnn.symbolic.lstm import diag, hadamard
+from gentle_rnn.symbolic.lstm import diag, hadamard, memoized_diff
 
 started = time.perf_counter()
 D, H = 2, 3  # one step: all different
@@ -156,23 +156,28 @@ show(r"\frac{\partial s^{(t)}}{\partial s^{(t-1)}}", abbreviate(J_ss), text="(5.
 #
 # Page: [(5.18)](../part-5-lstm.md#eq-5-18). NumPy: the blocks `ds_dh`, `dh_ds`, `dh_dh` of
 # `lstm.step_jacobians`. For $\partial h/\partial s$ we
-# differentiate $h = q \odot \tanh(s)$ with $s$ a free column.
+# differentiate $h = q \odot \tanh(s)$ with $s$ a free column. Here `Matrix.jacobian` runs inside
+# `memoized_diff`: SymPy's own derivative rule applied once per distinct subexpression, which gives the same
+# expressions as plain `sympy.diff` (`tests/test_exact_derivatives.py` checks these four blocks against it).
 
 # %%
 c, W = cell, {gate: P[f"W_{gate}"] for gate in sl.GATES}
-J_sh_claim = (diag(hadamard(c.g, one - hadamard(c.z, c.z))) * W["z"]
-              + diag(hadamard(c.z, hadamard(c.g, one - c.g))) * W["g"]
-              + diag(hadamard(s_prev, hadamard(c.f, one - c.f))) * W["f"])
-assert expands_to_zero(c.s.jacobian(h_prev) - J_sh_claim), "(5.18) ds(t)/dh(t-1)"
 s_free = matrix_symbols("s(t)", H, latex=r"s^{(t)}")
 h_of_s = hadamard(c.q, s_free.applyfunc(Tanh))
+with memoized_diff():  # sympy.diff's own rules, each distinct subexpression once: plain sympy.diff's expressions
+    J_sh, J_hs, J_hs_prev, J_hh = (c.s.jacobian(h_prev), h_of_s.jacobian(s_free), c.h.jacobian(s_prev),
+                                   c.h.jacobian(h_prev))
+J_sh_claim = (mul(diag(hadamard(c.g, one - hadamard(c.z, c.z))), W["z"])
+              + mul(diag(hadamard(c.z, hadamard(c.g, one - c.g))), W["g"])
+              + mul(diag(hadamard(s_prev, hadamard(c.f, one - c.f))), W["f"]))
+assert expands_to_zero(J_sh - J_sh_claim), "(5.18) ds(t)/dh(t-1)"
 J_hs_own = diag(hadamard(c.q, one - hadamard(s_free.applyfunc(Tanh), s_free.applyfunc(Tanh))))
-assert expands_to_zero(h_of_s.jacobian(s_free) - J_hs_own), "(5.18) dh(t)/ds(t)"
+assert expands_to_zero(J_hs - J_hs_own), "(5.18) dh(t)/ds(t)"
 J_hs_own_at_s = diag(hadamard(c.q, one - hadamard(c.tanh_s, c.tanh_s)))
-assert expands_to_zero(c.h.jacobian(s_prev) - J_hs_own_at_s * diag(c.f)), "(5.18) dh(t)/ds(t-1)"
-J_hh_claim = diag(hadamard(c.tanh_s, hadamard(c.q, one - c.q))) * W["q"] + J_hs_own_at_s * J_sh_claim
-assert expands_to_zero(c.h.jacobian(h_prev) - J_hh_claim), "(5.18) dh(t)/dh(t-1)"
-show(r"\left[\frac{\partial s^{(t)}}{\partial h^{(t-1)}}\right]_{11}", abbreviate(c.s.jacobian(h_prev)[0, 0]),
+assert expands_to_zero(J_hs_prev - mul(J_hs_own_at_s, diag(c.f))), "(5.18) dh(t)/ds(t-1)"
+J_hh_claim = mul(diag(hadamard(c.tanh_s, hadamard(c.q, one - c.q))), W["q"]) + mul(J_hs_own_at_s, J_sh_claim)
+assert expands_to_zero(J_hh - J_hh_claim), "(5.18) dh(t)/dh(t-1)"
+show(r"\left[\frac{\partial s^{(t)}}{\partial h^{(t-1)}}\right]_{11}", abbreviate(J_sh[0, 0]),
      text="(5.18) [ds(t)/dh(t-1)]_11 (brute force, nodes abbreviated)")
 print("(5.18) all four blocks of the one-step Jacobian: proven")
 
@@ -462,7 +467,7 @@ show(r"\left.\frac{\partial s^{(3)}}{\partial s^{(0)}}\right|_{\text{cell path}}
 # | claim | how it is established here | size | NumPy |
 # |---|---|---|---|
 # | (5.17) $\partial s^{(t)}/\partial s^{(t-1)} = \operatorname{diag}(f^{(t)})$ | symbolic (`==`) | $D=2$, $H=3$ | `lstm.step_jacobians` |
-# | (5.18) the other one-step Jacobian blocks | symbolic (equal polynomials), `sympy.diff` of one step | $D=2$, $H=3$ | `lstm.step_jacobians` |
+# | (5.18) the other one-step Jacobian blocks | symbolic (equal polynomials), `sympy.diff` of one step (memoised; tied to plain `sympy.diff` in the tests) | $D=2$, $H=3$ | `lstm.step_jacobians` |
 # | (5.9)-(5.15) one backward step | symbolic (equal polynomials), vs reverse mode of one step | $D=2$, $H=3$ | `lstm._backward` |
 # | (5.8)-(5.16) the whole recursion | exact at 3 random rational points vs the derivative of the unrolled loss (reverse mode, SymPy's rule of each node; tied to plain `sympy.diff` in the tests) | $(1,2,3)$, $T=3$, 45 entries | `lstm.loss_and_grads` |
 # | (5.8)-(5.16) the whole recursion | exact at 3 random rational points vs forward mode (RTRL) | $(2,3,4)$, $T=3$, 94 entries | `lstm.loss_and_grads` |

@@ -62,7 +62,7 @@ from gentle_rnn.symbolic import matrix_symbols, show
 from gentle_rnn.symbolic import lstm as slstm
 from gentle_rnn.symbolic import rnn as srnn
 from gentle_rnn.symbolic.blocks import critical_points, exponential_identity
-from gentle_rnn.symbolic.core import exact_derivative_agreement, mul  # mul(A, B): A * B, built faster
+from gentle_rnn.symbolic.core import exact_derivative_agreement, memoized_diff, mul  # mul(A, B): A * B, built faster
 
 started = time.perf_counter()
 D, H, K = 2, 3, 4  # all different, as everywhere in the series
@@ -115,13 +115,16 @@ _products: dict = {}
 #   \end{aligned} \tag{4.1}$$
 #
 # Row $i$ of $W$ is scaled by the slope of unit $i$. We let SymPy differentiate the step by brute force
-# (`Matrix.jacobian`, i.e. `sympy.diff` entry by entry) and expand the difference, at three hidden sizes.
+# (`Matrix.jacobian`, i.e. `sympy.diff` entry by entry, inside `memoized_diff`: SymPy's own rules once per
+# distinct subexpression, the expressions of plain `sympy.diff`, as `tests/test_exact_derivatives.py` checks) and
+# expand the difference, at three hidden sizes.
 
 # %%
 for h_size in (2, 3, 4):
     net, _ = network_from(0, 1, H=h_size)
-    brute = net.h[1].jacobian(net.h[0])
-    claimed = srnn.tanh_jacobian(net.h[1]) * net.params["W"]
+    with memoized_diff():
+        brute = net.h[1].jacobian(net.h[0])
+    claimed = mul(srnn.tanh_jacobian(net.h[1]), net.params["W"])
     assert expands_to_zero(brute - claimed), f"(4.1) one-step Jacobian, H = {h_size}"
     print(f"(4.1) holds symbolically for H = {h_size}")
 
@@ -146,7 +149,8 @@ show(r"\frac{\partial h^{(1)}}{\partial h^{(0)}}\Big|_{H=2}", net.h[1].jacobian(
 # where the product index runs *down* from $t' = t$ (leftmost factor) to $t' = u+1$ (rightmost). For $t = u$
 # the product is empty: the identity. The network below starts from a free state $h^{(1)}$ (symbols), so
 # that $\partial / \partial h^{(1)}$ is an ordinary derivative with respect to symbols, and runs to $h^{(6)}$.
-# Lags 1 and 2 at $H = 2$: `Matrix.jacobian` (`sympy.diff` entry by entry) and expansion, a symbolic proof;
+# Lags 1 and 2 at $H = 2$: `Matrix.jacobian` (`sympy.diff` entry by entry, memoised as in section 1) and
+# expansion, a symbolic proof;
 # lags 1 to 5 at $H = 3$: the chain rule at three random rational points (row $i$ of the Jacobian is the
 # derivative of $h^{(t)}_i$).
 
@@ -155,7 +159,9 @@ u0 = 1
 net, _ = network_from(u0, 2, H=2)
 for lag in (1, 2):
     t = u0 + lag
-    assert expands_to_zero(net.h[t].jacobian(net.h[u0]) - jacobian_product(net, t, u0)), f"(4.2) symbolic, lag {lag}"
+    with memoized_diff():
+        brute = net.h[t].jacobian(net.h[u0])
+    assert expands_to_zero(brute - jacobian_product(net, t, u0)), f"(4.2) symbolic, lag {lag}"
     print(f"(4.2) dh({t})/dh({u0}): lag {lag}, H = 2, holds\n  symbolically (the difference expands to 0)")
 net, inputs = network_from(u0, 5)
 for lag in range(1, 6):

@@ -223,7 +223,9 @@ def test_memoised_one_step_jacobians_equal_plain_matrix_jacobian(model):
     if model == "lstm":
         s_prev = matrix_symbols("sp", H)
         c = sl.cell(sl.parameter_symbols(D, H, 2), x, h_prev, s_prev)
-        pairs = [(c.s, h_prev), (c.h, s_prev), (c.h, h_prev), (c.s, s_prev)]
+        s_free = matrix_symbols("s", H)
+        h_of_s = sl.hadamard(c.q, s_free.applyfunc(Tanh))
+        pairs = [(c.s, h_prev), (h_of_s, s_free), (c.h, s_prev), (c.h, h_prev), (c.s, s_prev)]
     else:
         pairs = [(sg.cell(sg.parameter_symbols(D, H, 2), x, h_prev, *conv).h, h_prev)
                  for conv in (("keep", "before"), ("write", "after"))]
@@ -232,3 +234,42 @@ def test_memoised_one_step_jacobians_equal_plain_matrix_jacobian(model):
         with core.memoized_diff():
             memoised = out.jacobian(wrt)
         assert memoised == plain
+
+
+def test_memoised_derivatives_of_the_reverse_scan_loss_equal_plain_sympy_diff():
+    """derivations/gru_bptt.py section 6a: the derivatives of ell = sum_t d(t) h(t) of the closed form (6.17)."""
+    from gentle_rnn.symbolic import scan as ss
+
+    T = 6
+    mu, psi, h0 = ss.symbols(T)
+    d = [sp.Symbol(f"d{t}") for t in range(1, T + 1)]
+    ell = sp.Add(*[di * hi for di, hi in zip(d, ss.closed_form(mu, psi, h0))])
+    plain = [sp.diff(ell, v) for v in [*psi, *mu, h0]]
+    with core.memoized_diff():
+        memoised = [sp.diff(ell, v) for v in [*psi, *mu, h0]]
+    assert memoised == plain
+
+
+def test_memoised_one_step_loss_derivatives_of_the_forward_mode_check_equal_plain_sympy_diff():
+    """lstm.exact_forward_mode_agreement differentiates one step's loss under memoized_diff."""
+    from gentle_rnn.symbolic import lstm as sl
+
+    H, K = 3, 4
+    P = sl.parameter_symbols(2, H, K)
+    h, e = matrix_symbols("hfree", H), matrix_symbols("efree", K)
+    Lt = srnn.cross_entropy(P["c"] + core.mul(P["V"], h), e)
+    wrt = [*h, *P["V"], *P["c"]]
+    plain = [sp.diff(Lt, v) for v in wrt]
+    with core.memoized_diff():
+        memoised = [sp.diff(Lt, v) for v in wrt]
+    assert memoised == plain
+
+
+@pytest.mark.parametrize(("H", "lag"), [(2, 1), (3, 1), (4, 1), (2, 2)])
+def test_memoised_state_jacobians_of_the_vanishing_gradient_page_equal_plain_matrix_jacobian(H, lag):
+    """derivations/vanishing_gradient.py sections 1 and 2: dh(u + lag)/dh(u) under memoized_diff."""
+    net = srnn.unroll(2, H, 4, lag, y=None, start=1, h0=matrix_symbols("h(1)", H))
+    plain = net.h[1 + lag].jacobian(net.h[1])
+    with core.memoized_diff():
+        memoised = net.h[1 + lag].jacobian(net.h[1])
+    assert memoised == plain
