@@ -603,12 +603,18 @@ def _polynomial_domain(exprs: Sequence[sp.Expr]):
     from sympy.polys.rings import ring
 
     symbols, nodes = set(), set()
-    for e in exprs:
-        for n in _postorder(e):
-            if n.is_Symbol:
-                symbols.add(n)
-            elif isinstance(n, _FUNCTION_CLASSES):
-                nodes.add(n)
+    seen: set = set()
+    stack = list(exprs)
+    while stack:  # every distinct subexpression of all of exprs once (they share most of their graph)
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if n.is_Symbol:
+            symbols.add(n)
+        elif isinstance(n, _FUNCTION_CLASSES):
+            nodes.add(n)
+        stack.extend(n.args)
     symbols = sorted(symbols, key=str)
     names = [str(v) for v in symbols]
     if len(set(names)) < len(names):  # two symbols printed alike: number them instead

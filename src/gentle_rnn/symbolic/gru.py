@@ -307,12 +307,12 @@ def step_jacobian_formula(P: Mapping[str, sp.Matrix], c: Cell, h_prev: sp.Matrix
     sign = 1 if update == "keep" else -1
     d_rho = hadamard(c.rho, one - c.rho)
     if reset == "before":
-        da_h = P["W_h"] * diag(c.rho) + P["W_h"] * diag(hadamard(h_prev, d_rho)) * P["W_rho"]
+        da_h = mul(P["W_h"], diag(c.rho)) + mul(P["W_h"], diag(hadamard(h_prev, d_rho)), P["W_rho"])
     else:
-        da_h = diag(c.rho) * P["W_h"] + diag(hadamard(c.Wh_h, d_rho)) * P["W_rho"]
+        da_h = mul(diag(c.rho), P["W_h"]) + mul(diag(hadamard(c.Wh_h, d_rho)), P["W_rho"])
     return (diag(c.mu)
-            + diag(sign * hadamard(h_prev - c.h_tilde, hadamard(c.zeta, one - c.zeta))) * P["W_zeta"]
-            + diag(hadamard(one - c.mu, one - hadamard(c.h_tilde, c.h_tilde))) * da_h)
+            + mul(diag(sign * hadamard(h_prev - c.h_tilde, hadamard(c.zeta, one - c.zeta))), P["W_zeta"])
+            + mul(diag(hadamard(one - c.mu, one - hadamard(c.h_tilde, c.h_tilde))), da_h))
 
 
 def numeric(net: UnrolledGRU, exprs: Mapping[str, sp.Matrix], params: Mapping[str, np.ndarray], x, y, h0,
