@@ -403,7 +403,11 @@ def rtrl(net: UnrolledLSTM) -> dict[str, sp.Matrix]:
 def _matmul(A: list[list], B: list[list]) -> list[list]:
     """The product of two matrices given as lists of rows (exact numbers stay exact)."""
     cols = list(zip(*B))
-    return [[sum(a * b for a, b in zip(row, col) if a != 0 and b != 0) for col in cols] for row in A]
+    out = []
+    for row in A:
+        nonzero = [(k, a) for k, a in enumerate(row) if a]  # the exact zeros of a row skipped once, not per column
+        out.append([sum([a * col[k] for k, a in nonzero if col[k]]) for col in cols])
+    return out
 
 
 def exact_forward_mode_agreement(net, claimed: Mapping[str, sp.Matrix], J, prev: Sequence[sp.Symbol],
