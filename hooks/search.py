@@ -28,9 +28,11 @@ import unicodedata
 _EVERY_PAGE = re.compile(r'<(div) class="(arithmatex)"|<(pre)\b()')
 # Material's search parser compares elements by tag name only, so an excluded <div> stops being excluded at the
 # first nested </div>: mark the innermost elements that hold the noise (code and text outputs are <pre>, the
-# copy button is <clipboard-copy>, prompts and LaTeX outputs are divs with no div inside).
+# copy button is <clipboard-copy>, prompts and LaTeX outputs are divs with no div inside, a heading's permalink
+# is an <a>).
 _NOTEBOOK_NOISE = re.compile(
     r'<(clipboard-copy)\b()|<(div) class="((?:jp-InputPrompt|jp-OutputPrompt|clipboard-copy-txt|jp-RenderedLatex)[^"]*)"'
+    r'|<(a) class="(anchor-link)"'  # nbconvert's permalink after each heading, a "¶" (Material skips its own)
 )
 
 

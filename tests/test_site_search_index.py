@@ -1,5 +1,5 @@
 """The built search index: inline formulas read as text in their sentences, no TeX is left in the prose, and
-displayed formulas and code listings are not indexed (hooks/search.py)."""
+displayed formulas, code listings and permalink signs are not indexed (hooks/search.py)."""
 
 from __future__ import annotations
 
@@ -32,3 +32,9 @@ def test_inline_formulas_read_in_their_sentences(built_site):
     assert "no recurrent weight matrix and no tanh', so" in carousel
     # a derivation's Markdown cell: its inline $...$ are text too
     assert any(loc.startswith("derivations/") and "∂L/∂" in t for loc, t in texts.items())
+
+
+def test_no_permalink_sign_is_indexed(built_site):
+    """A heading's permalink "¶" is not text: in a result's title it reads "carousel¶", and search suggests it."""
+    marked = [d["location"] for d in _docs(built_site) if "¶" in d["title"] + d["text"]]
+    assert not marked, f"permalink signs in the search index: {marked[:10]}"
