@@ -204,3 +204,12 @@ def test_a_cached_page_still_warns_when_its_cross_reference_target_is_gone(mini)
         mini.build()  # index.md, unchanged and from the cache, refers to mini.twice
     (mini.root / "src" / "mini" / "__init__.py").write_text(MODULE)
     assert mini.build() == ["api.md"], "the cross-reference resolves again once its target is back"
+
+
+def test_a_cached_page_still_warns_when_the_page_it_links_to_is_deleted(mini):
+    from mkdocs.exceptions import Abort
+
+    mini.cold()
+    (mini.root / "docs" / "other.md").unlink()
+    with pytest.raises(Abort):
+        mini.build()  # index.md, unchanged, links to other.md: its links are checked against the new list of files
