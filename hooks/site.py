@@ -43,6 +43,9 @@ def _source_hash() -> str:
 
 
 def on_config(config):
+    # mkdocs.yml ran hooks/lazy_imports.py as MkDocs read it (``extra: lazy_imports:``); what that returned (the
+    # script's globals) is no setting of the site
+    config["extra"].pop("lazy_imports", None)
     # Executed derivations talk to their kernel over a local socket (IPC) rather than TCP: ipykernel warns
     # about unencrypted TCP, and a strict build keeps its log free of warnings. nbconvert reads this from the
     # Jupyter config path.
@@ -128,9 +131,19 @@ def _start_derivations(config) -> None:
 
     if todo:
         log.info("executing %d derivation(s) in the background", len(todo))
+        load_notebook_tools(convert)
         pool = _POOL["pool"] = concurrent.futures.ThreadPoolExecutor(max_workers=min(len(todo), KERNELS_AT_ONCE))
         for src_uri, path, cache_path in todo:
             _RUNNING[src_uri] = pool.submit(run, path, cache_path)
+
+
+def load_notebook_tools(convert) -> None:
+    """Import what executing a notebook needs, here in the main thread: nbconvert (through mkdocs-jupyter's
+    ``convert``) and Jupytext are lazy modules (hooks/lazy_imports.py), which must not be loaded by two of the
+    derivations' threads at once."""
+    import jupytext
+
+    convert.nb2html, jupytext.reads  # noqa: B018 (the first attribute access imports the module)
 
 
 def _derivation_pages_last(files):
