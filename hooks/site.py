@@ -131,19 +131,9 @@ def _start_derivations(config) -> None:
 
     if todo:
         log.info("executing %d derivation(s) in the background", len(todo))
-        load_notebook_tools(convert)
         pool = _POOL["pool"] = concurrent.futures.ThreadPoolExecutor(max_workers=min(len(todo), KERNELS_AT_ONCE))
         for src_uri, path, cache_path in todo:
             _RUNNING[src_uri] = pool.submit(run, path, cache_path)
-
-
-def load_notebook_tools(convert) -> None:
-    """Import what executing a notebook needs, here in the main thread: nbconvert (through mkdocs-jupyter's
-    ``convert``) and Jupytext are lazy modules (hooks/lazy_imports.py), which must not be loaded by two of the
-    derivations' threads at once."""
-    import jupytext
-
-    convert.nb2html, jupytext.reads  # noqa: B018 (the first attribute access imports the module)
 
 
 def _derivation_pages_last(files):
