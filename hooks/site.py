@@ -138,12 +138,27 @@ def _start_derivations(config) -> None:
 
 def _derivation_pages_last(files):
     """The same files with the derivation pages at the end, so that MkDocs renders every other page while the
-    kernels run (it renders, then writes, pages in the order of ``files``)."""
+    kernels run (it renders pages in the order of ``files``). ``_restore_file_order`` puts them back before
+    MkDocs writes the pages, the search index and the sitemap (also in that order): a cold build writes the
+    same site as a warm one."""
     from mkdocs.structure.files import Files
 
     listed = list(files)
     last = [f for f in listed if f.src_uri in _RUNNING]
-    return Files([f for f in listed if f.src_uri not in _RUNNING] + last) if last else files
+    if not last:
+        return files
+    _FILES["order"] = [f.src_uri for f in listed]
+    return Files([f for f in listed if f.src_uri not in _RUNNING] + last)
+
+
+def _restore_file_order(files) -> None:
+    order = _FILES.pop("order", None)
+    if order is None or [f.src_uri for f in files] == order:
+        return
+    by_uri = {f.src_uri: f for f in files}
+    for uri in order:  # Files' own remove and append, in the original order
+        files.remove(by_uri[uri])
+        files.append(by_uri[uri])
 
 
 def on_pre_page(page, config, files):
@@ -177,6 +192,7 @@ def on_build_error(error):
 
 
 def on_files(files, config):
+    _FILES.pop("order", None)
     _FILES["files"] = files = _derivation_pages_last(files)
     return files
 
@@ -304,6 +320,8 @@ def _cache_compiled_templates(config) -> None:
 
 def on_env(env, config, files):
     import jinja2
+
+    _restore_file_order(files)  # every page is rendered: write them in the order of a build that executes none
 
     _JINJA_CACHE.mkdir(parents=True, exist_ok=True)
     env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(_JINJA_CACHE))  # the theme's templates, likewise
