@@ -18,7 +18,8 @@ The key: the Markdown after ``on_page_markdown`` (so it follows the page and eve
 page's path and URL; ``mkdocs.yml`` and the configuration MkDocs built from it (Markdown extensions and their
 options, every plugin's options, the theme, URL settings, link validation); the list of files with their URLs
 (links are resolved against it); every file of the folders that hold the hooks and the theme overrides; the
-installed packages and their versions, Python's version, the log level. Two inputs are known only by
+installed packages and their versions, Python's version. An entry also says at which log level it was
+recorded, and serves only builds that show no more than that (``_heard_enough``). Two inputs are known only by
 rendering, so a cached page carries the list of them, each checked before the cache is used: the files
 pymdownx.snippets embedded (``--8<--``, a missing one included) and, on a page with mkdocstrings blocks
 (``::: name``), every Python source under the handler's ``paths``.
@@ -83,7 +84,7 @@ def build_key(config, files) -> str:
     """The part of every page's key that is the same for all pages of a build."""
     config_file = config.get("config_file_path")
     h = hashlib.sha256()
-    h.update(f"{FORMAT}\0{sys.version}\0{logging.getLogger('mkdocs').getEffectiveLevel()}\0".encode())
+    h.update(f"{FORMAT}\0{sys.version}\0".encode())
     h.update("\0".join(_installed()).encode())
     if config_file and os.path.isfile(config_file):
         h.update(pathlib.Path(config_file).read_bytes())
@@ -263,6 +264,14 @@ def _restore(page, entry: dict, config, files) -> None:
         logging.getLogger(name).log(level, "%s", message)
 
 
+def _heard_enough(recorded: int, level: int) -> bool:
+    """Whether a conversion recorded at log level ``recorded`` serves a build at ``level``: it logged everything
+    this build would show (``mkdocs build --quiet`` hides warnings, so a page recorded under it is converted
+    again by a build that shows them), and MkDocs recorded the links to other pages' anchors as this build
+    does (it leaves them out at the debug level)."""
+    return recorded <= level and (recorded > logging.DEBUG) == (level > logging.DEBUG)
+
+
 def _fresh(entry: dict) -> bool:
     return all(_digest(path) == digest for path, digest in entry["deps"].items())
 
@@ -274,9 +283,10 @@ def _cached_render(page, render):
         key = _page_key(page)
         path = _STATE["dir"] / f"{key}.json"
         _STATE["used"].add(path.name)
+        level = logging.getLogger("mkdocs").getEffectiveLevel()
         if path.is_file():
             entry = json.loads(path.read_text(encoding="utf-8"))
-            if _fresh(entry):
+            if _fresh(entry) and _heard_enough(entry["level"], level):
                 _restore(page, entry, config, files)
                 return
         with _Recorder(config) as recorder:
@@ -290,7 +300,7 @@ def _cached_render(page, render):
             deps.update(_documented_sources(config))
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".part")
-        partial.write_text(json.dumps(_save(page, recorder, deps)), encoding="utf-8")
+        partial.write_text(json.dumps({"level": level, **_save(page, recorder, deps)}), encoding="utf-8")
         partial.replace(path)
 
     return cached_render

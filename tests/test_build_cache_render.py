@@ -213,3 +213,42 @@ def test_a_cached_page_still_warns_when_the_page_it_links_to_is_deleted(mini):
     (mini.root / "docs" / "other.md").unlink()
     with pytest.raises(Abort):
         mini.build()  # index.md, unchanged, links to other.md: its links are checked against the new list of files
+
+
+@pytest.fixture
+def log_level():
+    """Sets the level of MkDocs' logger as ``mkdocs build`` (INFO), ``--quiet`` (ERROR) or ``-v`` (DEBUG) do."""
+    import logging
+
+    logger = logging.getLogger("mkdocs")
+    before = logger.level
+    yield logger.setLevel
+    logger.setLevel(before)
+
+
+def test_a_page_cached_by_a_quiet_build_still_warns_in_a_build_that_shows_warnings(mini, log_level):
+    import logging
+
+    from mkdocs.exceptions import Abort
+
+    (mini.root / "docs" / "other.md").write_text(PAGES["other.md"] + "\n[gone](missing.md)\n")
+    log_level(logging.ERROR)  # --quiet: MkDocs sees no warning, and its strict build passes
+    mini.build()
+    log_level(logging.INFO)
+    with pytest.raises(Abort):
+        mini.build()
+
+
+def test_quiet_and_normal_builds_share_the_cache(mini, log_level):
+    import logging
+
+    log_level(logging.INFO)
+    mini.cold()
+    log_level(logging.ERROR)
+    assert mini.build() == [], "a quiet build converted pages a normal build had cached"
+    log_level(logging.INFO)
+    assert mini.build() == [], "the quiet build evicted the normal build's pages"
+    log_level(logging.DEBUG)  # -v: MkDocs records no links to anchors, which a normal build checks
+    assert mini.build() == sorted(PAGES)
+    log_level(logging.INFO)
+    assert mini.build() == sorted(PAGES)
