@@ -203,7 +203,7 @@ class _Recorder:
 
             SnippetPreprocessor.get_snippet_path = get_snippet_path
             self.undo.append(lambda: setattr(SnippetPreprocessor, "get_snippet_path", find))
-        for name in ("mkdocs", ""):
+        for name in {_STATE["tool"], "mkdocs", ""}:
             logging.getLogger(name).addHandler(self.capture)
             self.undo.append(lambda name=name: logging.getLogger(name).removeHandler(self.capture))
         return self
@@ -283,7 +283,7 @@ def _cached_render(page, render):
         key = _page_key(page)
         path = _STATE["dir"] / f"{key}.json"
         _STATE["used"].add(path.name)
-        level = logging.getLogger("mkdocs").getEffectiveLevel()
+        level = logging.getLogger(_STATE["tool"]).getEffectiveLevel()
         if path.is_file():
             entry = json.loads(path.read_text(encoding="utf-8"))
             if _fresh(entry) and _heard_enough(entry["level"], level):
@@ -308,8 +308,11 @@ def _cached_render(page, render):
 
 def on_pre_build(config):
     base = pathlib.Path(config.get("config_file_path") or ".").resolve().parent
+    # MkDocs, or ProperDocs (which serves ``mkdocs.*`` imports from its own modules and logs as "properdocs"):
+    # each keeps its own entries, and its own logger is the one listened to
+    tool = type(config).__module__.split(".")[0]
     _STATE.clear()
-    _STATE.update(dir=base / ".cache" / "render", used=set())
+    _STATE.update(dir=base / ".cache" / "render" / tool, used=set(), tool=tool)
 
 
 def on_pre_page(page, config, files):

@@ -252,3 +252,24 @@ def test_quiet_and_normal_builds_share_the_cache(mini, log_level):
     assert mini.build() == sorted(PAGES)
     log_level(logging.INFO)
     assert mini.build() == sorted(PAGES)
+
+
+def test_properdocs_warm_build_writes_the_same_site_and_still_fails_on_a_broken_link(mini):
+    """ProperDocs (which builds this config too) logs as "properdocs": its warnings are heard as well."""
+    import os
+    import subprocess
+    import sys
+
+    properdocs = pathlib.Path(sys.executable).with_name("properdocs")
+
+    def build(site: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(properdocs), "build", "--strict", "--site-dir", site], cwd=mini.root,
+                              env=dict(os.environ, NO_MKDOCS_2_WARNING="1"), capture_output=True, text=True)
+
+    assert build("cold").returncode == 0
+    assert build("warm").returncode == 0
+    _same_tree(mini.root / "cold", mini.root / "warm")
+    (mini.root / "docs" / "other.md").write_text(PAGES["other.md"] + "\n[gone](missing.md)\n")
+    for _ in range(2):
+        proc = build("broken")
+        assert proc.returncode != 0 and "missing.md" in proc.stderr, proc.stderr[-2000:]
