@@ -3,7 +3,7 @@
 What it caches. MkDocs turns every Markdown page into HTML with Python-Markdown (``Page.render``): about 1.5 s a
 build for this site, the API page's mkdocstrings blocks (Griffe's loading and thousands of Jinja template calls)
 a good half of it. That conversion is a pure function of what it reads, so its result is kept in
-``.cache/render/`` on a hash of all of it, and a page whose inputs have not changed gets it back instead:
+``.cache/render/<mkdocs or properdocs>/`` on a hash of all of it, and a page whose inputs have not changed gets it back instead:
 
 * what ``render`` leaves on the page: ``content`` (the HTML), the table of contents, the title found in the
   first heading, the anchors the page holds and its links to anchors of other pages (MkDocs checks those
@@ -238,7 +238,7 @@ def _save(page, recorder: _Recorder, deps: dict) -> dict:
         "links_to_anchors": None if links is None else [[f.src_uri, anchors] for f, anchors in links.items()],
         "anchors": recorder.anchors,
         "inventory": recorder.inventory,
-        "handlers": sorted(handlers._handlers) if handlers is not None and recorder.mkdocstrings else [],
+        "handlers": sorted(getattr(handlers, "_handlers", None) or ()) if recorder.mkdocstrings else [],
         "log": [[r.name, r.levelno, r.getMessage()] for r in recorder.capture.records],
     }
 
