@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import hashlib
 import json
 import logging
@@ -269,13 +270,19 @@ def _toc_key(toc) -> list:
     return [[item.id, item.url, item.title, item.level, _toc_key(item.children)] for item in toc]
 
 
+@functools.lru_cache(maxsize=None)
+def _material_version() -> str:
+    """Material's version (read once: each look-up scans the installed packages' metadata)."""
+    from importlib.metadata import version
+
+    return version("mkdocs-material")
+
+
 def search_entries_key(page, plugin_config) -> str:
     """The key of one page's search entries: everything Material's ``add_entry_from_context`` reads (the page's
     HTML, URL, title, metadata and table of contents, the search configuration) and Material's version."""
-    from importlib.metadata import version
-
     h = hashlib.sha256()
-    for part in (version("mkdocs-material"), page.url, str(page.title), json.dumps(page.meta, sort_keys=True,
+    for part in (_material_version(), page.url, str(page.title), json.dumps(page.meta, sort_keys=True,
                  default=repr), json.dumps(_toc_key(page.toc), default=repr),
                  json.dumps(dict(plugin_config), sort_keys=True, default=repr), page.content):
         h.update(part.encode() + b"\0")
