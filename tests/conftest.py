@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import http.server
 import os
@@ -21,6 +22,61 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Two workers: `make test` runs `pytest -n 2` (pytest-xdist). Whatever `-n` and `--dist` say, tests are handed
+# out in whole units, each run on one worker from start to end: the files that use the built site (SITE_FILES)
+# form one unit, "site", so the site is built, served, opened in Chromium and surveyed once per run, as without
+# xdist (test_site_build.py's ProperDocs build shares the build's .cache/ and must not race the cold build);
+# every other file is a unit of its own, so its module fixtures and lru_caches are computed once, as without
+# xdist. The site unit is the longest chain: it is handed out first; the other worker takes the files in order,
+# and a worker that is free takes the next. The unit of a test is read from its node id alone (the controller
+# sees no fixtures; xdist's own `xdist_group` mark is not used: it rewrites `item._nodeid`, which pytest 9.2
+# no longer reads, so the mark silently does nothing). A test elsewhere that asks for a site fixture stops the
+# collection with a hint.
+
+SITE_FIXTURES = {"built_site", "site_server", "browser", "survey"}
+SITE_FILES = ("tests/test_site_*.py", "tests/test_downloads.py")
+
+
+def xdist_unit(nodeid: str) -> str:
+    """The work unit of a test under xdist: "site", or the test's file."""
+    path = nodeid.split("::", 1)[0]
+    return "site" if any(fnmatch.fnmatch(path, pattern) for pattern in SITE_FILES) else path
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    strays = [item.nodeid for item in items
+              if SITE_FIXTURES.intersection(item.fixturenames) and xdist_unit(item.nodeid) != "site"]
+    if strays:
+        raise pytest.UsageError(
+            f"these tests use the built site ({', '.join(sorted(SITE_FIXTURES))}) outside the site's files: move "
+            f"them into a tests/test_site_*.py file, or add their file to SITE_FILES in tests/conftest.py, so that "
+            f"under xdist the site is still built once:\n  " + "\n  ".join(strays))
+    if hasattr(config, "workerinput"):  # an xdist worker: the site unit first (a stable sort keeps file order)
+        items.sort(key=lambda item: xdist_unit(item.nodeid) != "site")
+
+
+try:
+    from xdist.scheduler import LoadScopeScheduling
+except ImportError:  # without pytest-xdist the suite runs in one process
+    pass
+else:
+    class _UnitScheduling(LoadScopeScheduling):
+        """xdist's loadscope with the units above, in collection order (not the largest unit first)."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_unit(nodeid)
+
+        def schedule(self) -> None:
+            self.config.option.loadscopereorder = False
+            super().schedule()
+
+    def pytest_xdist_make_scheduler(config, log):
+        if config.getvalue("dist") != "each":
+            return _UnitScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
@@ -196,3 +252,4 @@ def survey(built_site, site_server, browser):
                 result[(path, viewport_name, scheme)] = entry
             context.close()
     return result
+
