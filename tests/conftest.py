@@ -162,13 +162,15 @@ def wait_for_math(page, timeout_ms: int = 60_000) -> None:
 # `async () => {...}`) that returns JSON. The survey loads each page at each viewport and colour scheme, opens
 # every <details> (solutions included), waits for the math, runs every probe, and records the results under
 # result[(path, viewport, scheme)][NAME]; it also records, per load, the problems seen on the wire and in the
-# console under "wire". Test files then assert on the survey instead of loading pages again, so the whole suite
+# console under "wire", and the path of every request the page made (until the network is idle, and during the
+# probes after it) under "fetched". Test files then assert on the survey instead of loading pages again, so the whole suite
 # loads each page four times, not four times per test.
 #
 # A probe may begin with directive comments that the survey honours:
 #   // @requires node_modules/x/x.min.js   inject that script (a path from the repository root) before probing
 #   // @narrower                           at the narrowest viewport, also run the probe after narrowing the viewport to
 #                                          NARROWEST (no reload: the layout is CSS), recorded as NAME@360
+#   // @after-networkidle                  run the probe after the network is idle (after the other probes)
 
 PROBES = ROOT / "tests" / "probes"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -192,7 +194,8 @@ def _probes() -> dict[str, dict]:
             if not script.is_file():
                 pytest.fail(f"probe {path.name} requires {script.relative_to(ROOT)}: run `npm ci` in {ROOT}")
         probes[path.stem] = {"source": source, "requires": requires,
-                             "narrower": any(d[0] == "narrower" for d in directives)}
+                             "narrower": any(d[0] == "narrower" for d in directives),
+                             "after_idle": any(d[0] == "after-networkidle" for d in directives)}
     return probes
 
 
@@ -209,6 +212,7 @@ def survey(built_site, site_server, browser):
         for scheme in SCHEMES:
             context = browser.new_context(viewport=viewport, color_scheme=scheme)
             wire: list[str] = []
+            fetched: list[str] = []
             aborted: set[str] = set()
 
             def on_route(route, request, wire=wire, aborted=aborted):
@@ -222,6 +226,7 @@ def survey(built_site, site_server, browser):
 
             context.route("**/*", on_route)
             page = context.new_page()
+            page.on("request", lambda r, fetched=fetched: fetched.append(urllib.parse.urlsplit(r.url).path))
             page.on("response", lambda r, wire=wire: wire.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
             page.on("console", lambda m, wire=wire: wire.append(f"console {m.type}: {m.text}")
                     if m.type in ("error", "warning") else None)
@@ -231,6 +236,7 @@ def survey(built_site, site_server, browser):
             for url in sitemap_pages(site_dir, site_server):
                 path = urllib.parse.urlsplit(url).path
                 wire.clear()
+                fetched.clear()
                 page.goto(url, wait_until="load")
                 try:
                     wait_for_math(page)
@@ -239,7 +245,8 @@ def survey(built_site, site_server, browser):
                 page.evaluate(OPEN_EVERY_DETAILS)
                 for script in scripts:
                     page.add_script_tag(path=script)
-                entry = {name: page.evaluate(probe["source"]) for name, probe in probes.items()}
+                entry = {name: page.evaluate(probe["source"]) for name, probe in probes.items()
+                         if not probe["after_idle"]}
                 if viewport is narrowest and any(probe["narrower"] for probe in probes.values()):
                     page.set_viewport_size(NARROWEST)
                     page.evaluate(OPEN_EVERY_DETAILS)  # two frames: the layout settles at the new width
@@ -248,7 +255,11 @@ def survey(built_site, site_server, browser):
                             entry[f"{name}@{NARROWEST['width']}"] = page.evaluate(probe["source"])
                     page.set_viewport_size(viewport)
                 page.wait_for_load_state("networkidle")  # late requests (search index, sitemap) are seen too
+                for name, probe in probes.items():
+                    if probe["after_idle"]:
+                        entry[name] = page.evaluate(probe["source"])
                 entry["wire"] = list(wire)
+                entry["fetched"] = list(fetched)
                 result[(path, viewport_name, scheme)] = entry
             context.close()
     return result
