@@ -163,8 +163,8 @@ def wait_for_math(page, timeout_ms: int = 60_000) -> None:
 # every <details> (solutions included), waits for the math, runs every probe, and records the results under
 # result[(path, viewport, scheme)][NAME]; it also records, per load, the problems seen on the wire and in the
 # console under "wire", and the path of every request the page made (until the network is idle, and during the
-# probes after it) under "fetched". Test files then assert on the survey instead of loading pages again, so the whole suite
-# loads each page four times, not four times per test.
+# probes after it) under "fetched". Test files then assert on the survey instead of loading pages again, so the
+# whole suite loads each page four times, not four times per test.
 #
 # A probe may begin with directive comments that the survey honours:
 #   // @requires node_modules/x/x.min.js   inject that script (a path from the repository root) before probing
@@ -263,4 +263,3 @@ def survey(built_site, site_server, browser):
                 result[(path, viewport_name, scheme)] = entry
             context.close()
     return result
-
