@@ -16,7 +16,8 @@ async () => {
   }
   const shown = [...document.querySelectorAll("article img")].filter((img) => img.getBoundingClientRect().width > 0);
   await Promise.all(shown.map((img) => img.decode().catch(() => {})));
-  const notLoaded = shown.filter((img) => !(img.complete && img.naturalWidth > 0)).map((img) => img.getAttribute("src"));
+  const notLoaded = shown.filter((img) => !(img.complete && img.naturalWidth > 0))
+    .map((img) => img.getAttribute("src"));
   window.scrollTo(0, 0);
   return { widgets, live, notLoaded, onlyLight: sources("#only-light"), onlyDark: sources("#only-dark") };
 }
