@@ -158,25 +158,55 @@ def render_schemes(name: str, schemes: tuple[str, ...] = SCHEMES) -> dict[str, b
     rc = {"svg.hashsalt": "gentle-rnn", "svg.fonttype": "path", "font.size": 10,
           "figure.facecolor": "none", "axes.facecolor": "none", "savefig.transparent": True}
 
-    def save(fig) -> bytes:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-        return buf.getvalue()
-
     out = {}
     with matplotlib.rc_context(rc), _shared_mathtext():
         fig = registry[name]()
-        for scheme in sorted(schemes, key=SCHEMES.index):  # light first: darken() changes the figure
-            if scheme == "dark" and twin is not None:
-                dark = twin()
-                out[scheme] = save(dark)
-                plt.close(dark)
-                continue
-            if scheme == "dark":
-                darken(fig)
-            out[scheme] = save(fig)
+        if "light" in schemes or twin is None:
+            if "light" not in schemes:
+                darken(fig)  # only the dark render: lay out and crop the recoloured figure itself
+            first, crop = _save_tight(fig)
+            out["light" if "light" in schemes else "dark"] = first
+        if "dark" in schemes and twin is not None:
+            dark = twin()
+            out["dark"] = _save_tight(dark)[0]
+            plt.close(dark)
+        elif "dark" in schemes and "light" in schemes:
+            # Only colours change, so the light render's layout and crop hold: the dark one is drawn once, with
+            # the layout engine off, cropped to the same box (the same bytes as laying out the dark figure
+            # afresh, tests/test_figures_render.py; running the layout engine again on the light figure's
+            # layout would move things by a few pixels, as constrained layout is not a fixed point).
+            darken(fig)
+            fig.set_layout_engine("none")
+            out["dark"] = _save(fig, crop)
         plt.close(fig)
     return out
+
+
+def _save(fig, bbox_inches) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", bbox_inches=bbox_inches, metadata={"Date": None})
+    return buf.getvalue()
+
+
+def _save_tight(fig) -> tuple[bytes, object]:
+    """``savefig(bbox_inches="tight")``, as Matplotlib does it (layout, measuring draw, crop, draw), and the
+    crop it used: the figure's tight box padded by ``savefig.pad_inches`` (a ``Bbox`` in inches)."""
+    from matplotlib import rcParams
+
+    boxes = []
+    measure = fig.get_tightbbox
+
+    def get_tightbbox(*args, **kwargs):
+        boxes.append(measure(*args, **kwargs))
+        return boxes[-1]
+
+    fig.get_tightbbox = get_tightbbox  # the one call is print_figure's, for the crop
+    try:
+        svg = _save(fig, "tight")
+    finally:
+        del fig.get_tightbbox
+    pad = rcParams["savefig.pad_inches"]
+    return svg, boxes[-1].padded(pad, pad)
 
 
 #: Parsed mathtext, shared by every renderer of this process: {key: what MathTextParser would return}.
