@@ -159,7 +159,7 @@ def render_schemes(name: str, schemes: tuple[str, ...] = SCHEMES) -> dict[str, b
           "figure.facecolor": "none", "axes.facecolor": "none", "savefig.transparent": True}
 
     out = {}
-    with matplotlib.rc_context(rc), _shared_mathtext():
+    with matplotlib.rc_context(rc), _shared_mathtext(), _shared_metrics():
         fig = registry[name]()
         if "light" in schemes or twin is None:
             if "light" not in schemes:
@@ -183,8 +183,12 @@ def render_schemes(name: str, schemes: tuple[str, ...] = SCHEMES) -> dict[str, b
 
 
 def _save(fig, bbox_inches) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg", bbox_inches=bbox_inches, metadata={"Date": None})
+    _SAVING.append(_text_settings())
+    try:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg", bbox_inches=bbox_inches, metadata={"Date": None})
+    finally:
+        _SAVING.pop()
     return buf.getvalue()
 
 
@@ -224,7 +228,7 @@ def _shared_mathtext():
     everything the parse reads: the string, dpi, font properties, antialiasing, hinting and the ``mathtext.*``
     and ``font.*`` settings. The SVG written is byte for byte the same (``tests/test_figures_cache.py``).
     """
-    from matplotlib import rcParams, text
+    from matplotlib import text
     from matplotlib.mathtext import MathTextParser
     from matplotlib.textpath import TextToPath
 
@@ -232,8 +236,7 @@ def _shared_mathtext():
 
     class Parser(MathTextParser):
         def _parse_cached(self, s, dpi, prop, antialiased, load_glyph_flags):
-            settings = tuple((k, str(v)) for k, v in rcParams.items() if k.startswith(("mathtext.", "font.")))
-            key = (self._output_type, s, dpi, prop, antialiased, load_glyph_flags, settings)
+            key = (self._output_type, s, dpi, prop, antialiased, load_glyph_flags, _text_settings())
             if key not in _MATHTEXT:
                 _MATHTEXT[key] = parse(self, s, dpi, prop, antialiased, load_glyph_flags)
             return _MATHTEXT[key]
@@ -246,6 +249,86 @@ def _shared_mathtext():
         yield
     finally:
         text.TextToPath = original
+
+
+#: The settings of the save under way (see :func:`_text_settings`), or None outside :func:`_save`.
+_SAVING: list = []
+
+
+def _text_settings() -> tuple:
+    """Every setting that measuring or parsing text reads (``font.*``, ``mathtext.*``, ``text.*``), as a
+    hashable tuple: taken once per save while :func:`_save` runs (nothing changes the settings during a draw),
+    else read now."""
+    if _SAVING:
+        return _SAVING[-1]
+    from matplotlib import rcParams
+
+    return tuple((k, str(rcParams[k])) for k in rcParams if k.startswith(("font.", "mathtext.", "text.")))
+
+
+#: Text measurements shared by every SVG renderer of this process: {key: what the renderer would return}.
+_METRICS: dict = {}
+
+
+@contextlib.contextmanager
+def _shared_metrics():
+    """Let every SVG renderer created inside share one cache of text measurements and font heights.
+
+    Matplotlib caches a text's size per renderer, and a figure saved light and dark meets three (the measuring
+    draw of ``bbox_inches="tight"``, then one draw per scheme), so every label was measured three times; and a
+    text's layout reads its font's ascent and descent from the font's tables on every call, uncached, unless
+    the renderer offers ``_get_font_height_metrics`` (the PDF and PostScript ones do). SVG text measurements
+    depend on the string, the font properties and the ``font.*``, ``mathtext.*`` and ``text.*`` settings only
+    (they come from the renderer's ``TextToPath`` at a fixed 72 dpi), so inside this context they are computed
+    once per key; other renderers (Agg) go through Matplotlib's own cache. The SVG written is byte for byte the
+    same (``tests/test_figures_render.py``).
+    """
+    from matplotlib import text
+    from matplotlib.backends.backend_mixed import MixedModeRenderer
+    from matplotlib.backends.backend_svg import RendererSVG
+    from matplotlib.font_manager import fontManager, get_font
+
+    measure = text._get_text_metrics_with_cache
+
+    def metrics(renderer, s, fontprop, ismath, dpi):
+        if not isinstance(getattr(renderer, "_renderer", renderer), RendererSVG):
+            return measure(renderer, s, fontprop, ismath, dpi)
+        key = ("text", s, fontprop.copy(), ismath, dpi, _text_settings())  # a copy: FontProperties are mutable
+        if key not in _METRICS:
+            _METRICS[key] = measure(renderer, s, fontprop, ismath, dpi)
+        return _METRICS[key]
+
+    def font_height_metrics(self, prop):
+        """What ``Text._get_layout`` reads from the font's tables (``OS/2``, else ``hhea``), in pixels."""
+        own = getattr(self._renderer, "_get_font_height_metrics", None)
+        if own is not None:
+            return own(prop)
+        dpi = self.figure.dpi
+        key = ("height", prop.copy(), dpi, _text_settings())
+        if key not in _METRICS:
+            _METRICS[key] = None, None, None
+            font = get_font(fontManager._find_fonts_by_props(prop))
+            for table_name, linegap_key, ascent_key, descent_key in (
+                    ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+                    ("hhea", "lineGap", "ascent", "descent")):
+                table = font.get_sfnt_table(table_name)
+                if table is None:
+                    continue
+                # the same expression as Matplotlib's, so that the same floats come out
+                fontsize = prop.get_size_in_points()
+                units_per_em = font.get_sfnt_table("head")["unitsPerEm"]
+                scale = 1 / units_per_em * fontsize * dpi / 72
+                _METRICS[key] = (table[ascent_key] * scale, -table[descent_key] * scale, table[linegap_key] * scale)
+                break
+        return _METRICS[key]
+
+    text._get_text_metrics_with_cache = metrics
+    MixedModeRenderer._get_font_height_metrics = font_height_metrics
+    try:
+        yield
+    finally:
+        text._get_text_metrics_with_cache = measure
+        del MixedModeRenderer._get_font_height_metrics
 
 
 def render(name: str, scheme: str = "light") -> bytes:
