@@ -171,10 +171,12 @@ def render_schemes(name: str, schemes: tuple[str, ...] = SCHEMES) -> dict[str, b
             out["dark"] = _save_tight(dark)[0]
             plt.close(dark)
         elif "dark" in schemes and "light" in schemes:
-            # Only colours change, so the light render's layout and crop hold: the dark one is drawn once, with
-            # the layout engine off, cropped to the same box (the same bytes as laying out the dark figure
-            # afresh, tests/test_figures_render.py; running the layout engine again on the light figure's
-            # layout would move things by a few pixels, as constrained layout is not a fixed point).
+            # Only colours change, so the light render's layout and crop hold: the dark one is drawn with the
+            # layout engine off ("none" keeps a placeholder, so Matplotlib still makes its cheap measuring draw,
+            # at the 72 dpi of SVG, and crops with the very same floats), cropped to the light render's box. That
+            # is byte for byte what laying out the dark figure afresh gives (tests/test_figures_render.py);
+            # running constrained layout again on the light render's layout would not: it is not a fixed point,
+            # and a second run moves axes by up to 3 px.
             darken(fig)
             fig.set_layout_engine("none")
             out["dark"] = _save(fig, crop)
