@@ -1,0 +1,100 @@
+"""How gentle_rnn.figures renders a figure in both schemes cheaply, and writes what plain Matplotlib writes.
+
+``render_schemes`` lays a figure out once (the light render) and draws the dark render on that layout and crop;
+SVG renderers share their text measurements (``_shared_metrics``). Both are shortcuts only: the SVG written must
+be the same, byte for byte, as the slow way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+from gentle_rnn import figures  # noqa: E402
+
+#: Figures whose constrained layout is not a fixed point (a second run moves their axes): a dark render that
+#: laid itself out again on the light render's layout would differ from one laid out afresh. bptt-stepper has
+#: text boxes and mathtext; worked-example a legend below its axes, anchored in axes coordinates.
+NOT_FIXED_POINTS = ["interactive/bptt-stepper.svg", "part-2/worked-example.svg"]
+
+
+@pytest.mark.parametrize("name", NOT_FIXED_POINTS)
+def test_dark_render_on_the_light_layout_equals_the_dark_figure_laid_out_afresh(name):
+    both = figures.render_schemes(name)
+    assert both["light"] == figures.render(name, "light"), f"{name}: the light render depends on the dark one"
+    assert both["dark"] == figures.render(name, "dark"), (
+        f"{name}: the dark render drawn on the light render's layout and crop is not the dark figure laid out afresh")
+
+
+def test_shared_text_measurements_write_what_matplotlib_writes(monkeypatch):
+    """One figure with many labels, mathtext and text boxes, both schemes, with and without the shared caches."""
+    name = "interactive/bptt-stepper.svg"
+    figures._METRICS.clear()
+    cached = figures.render_schemes(name)
+    assert figures._METRICS, "no text measurement went through the shared cache"
+    monkeypatch.setattr(figures, "_shared_metrics", contextlib.nullcontext)
+    monkeypatch.setattr(figures, "_shared_mathtext", contextlib.nullcontext)
+    plain = figures.render_schemes(name)
+    for scheme in figures.SCHEMES:
+        assert cached[scheme] == plain[scheme], f"{name} ({scheme}): the shared caches change the SVG"
+
+
+#: Settings that change how text measures but that a label's font properties do not record: the fonts behind
+#: the generic family "sans-serif", the font of mathtext letters, the mathtext font set's fallback.
+SETTINGS = [{"font.sans-serif": ["DejaVu Sans"]}, {"font.sans-serif": ["DejaVu Serif"]},
+            {"mathtext.default": "rm"}, {"mathtext.default": "it"}]
+
+
+def _labelled(setting):
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context(setting):
+        fig, ax = plt.subplots(figsize=(3, 2), layout="constrained")
+        ax.set_xlabel("step t, plain text")
+        ax.set_ylabel(r"$\partial L / \partial h^{(t)}$")
+        ax.set_title("a title on two\nlines", loc="left")
+    return fig, plt
+
+
+def _saved(setting) -> bytes:
+    rc = {"svg.hashsalt": "test", "svg.fonttype": "path", **setting}
+    fig, plt = _labelled(setting)
+    with matplotlib.rc_context(rc):
+        svg = figures._save(fig, "tight")
+    plt.close(fig)
+    return svg
+
+
+def test_shared_text_measurements_follow_the_settings_of_each_save():
+    plain = {str(s): _saved(s) for s in SETTINGS}
+    assert len(set(plain.values())) == len(SETTINGS), "the settings do not change the drawing"
+    figures._METRICS.clear()
+    with figures._shared_mathtext(), figures._shared_metrics():
+        for setting in SETTINGS + SETTINGS[:1]:  # the last one again: served by the cache
+            assert _saved(setting) == plain[str(setting)], f"{setting}: the shared measurements change the SVG"
+    from matplotlib import text
+    from matplotlib.backends.backend_mixed import MixedModeRenderer
+
+    assert not hasattr(MixedModeRenderer, "_get_font_height_metrics"), "the font-height shortcut was not removed"
+    assert text._get_text_metrics_with_cache.__module__ == "matplotlib.text", "text measuring was not restored"
+
+
+def test_agg_drawing_is_not_served_by_the_svg_cache():
+    """Agg measures with hinting: its sizes differ from SVG's even at SVG's 72 dpi, so it keeps its own cache."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(3, 2), dpi=72)
+    ax.set_title("hinted text")
+    fig.canvas.draw()
+    plain = ax.title.get_window_extent().bounds
+    figures._METRICS.clear()
+    with figures._shared_metrics():
+        figures._save(fig, "tight")
+        fig.canvas.draw()
+        shared = ax.title.get_window_extent().bounds
+    plt.close(fig)
+    assert shared == plain, "an Agg draw inside the context was measured as SVG"
