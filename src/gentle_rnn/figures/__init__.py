@@ -186,11 +186,13 @@ def render_schemes(name: str, schemes: tuple[str, ...] = SCHEMES) -> dict[str, b
 
 def _save(fig, bbox_inches) -> bytes:
     _SAVING.append(_text_settings())
+    _TICKS.clear()  # tick state is remembered within one save only (see _shared_metrics)
     try:
         buf = io.BytesIO()
         fig.savefig(buf, format="svg", bbox_inches=bbox_inches, metadata={"Date": None})
     finally:
         _SAVING.pop()
+        _TICKS.clear()
     return buf.getvalue()
 
 
@@ -270,6 +272,8 @@ def _text_settings() -> tuple:
 
 #: Text measurements shared by every SVG renderer of this process: {key: what the renderer would return}.
 _METRICS: dict = {}
+#: The ticks each axis last updated during the save under way: {id(axis): (what they depend on, ticks drawn)}.
+_TICKS: dict = {}
 
 
 @contextlib.contextmanager
@@ -282,10 +286,18 @@ def _shared_metrics():
     the renderer offers ``_get_font_height_metrics`` (the PDF and PostScript ones do). SVG text measurements
     depend on the string, the font properties and the ``font.*``, ``mathtext.*`` and ``text.*`` settings only
     (they come from the renderer's ``TextToPath`` at a fixed 72 dpi), so inside this context they are computed
-    once per key; other renderers (Agg) go through Matplotlib's own cache. The SVG written is byte for byte the
-    same (``tests/test_figures_render.py``).
+    once per key; other renderers (Agg) go through Matplotlib's own cache.
+
+    An axis also updates its ticks (locator, formatter, each tick's position and label) over and over while one
+    figure is laid out, measured and drawn: a dozen times per axis and save, for every tick-label box, spine and
+    title placed. During a save made by :func:`_save` (no code of ours runs in it, so no tick setting changes),
+    an axis whose view and data limits, scale, locators, formatters, size and place on the figure are the same
+    as at its previous update returns the ticks that update left, without recomputing them.
+
+    The SVG written is byte for byte the same (``tests/test_figures_render.py``).
     """
     from matplotlib import text
+    from matplotlib.axis import Axis
     from matplotlib.backends.backend_mixed import MixedModeRenderer
     from matplotlib.backends.backend_svg import RendererSVG
     from matplotlib.font_manager import fontManager, get_font
@@ -324,13 +336,29 @@ def _shared_metrics():
                 break
         return _METRICS[key]
 
+    update_ticks = Axis._update_ticks
+
+    def remembered_ticks(self):
+        if not _SAVING:
+            return update_ticks(self)
+        ax = self.axes
+        key = (tuple(self.get_view_interval()), tuple(self.get_data_interval()), self.get_minpos(),
+               ax.bbox.bounds, ax.get_figure(root=True).dpi, id(self._scale), id(self.major.locator),
+               id(self.major.formatter), id(self.minor.locator), id(self.minor.formatter))
+        last = _TICKS.get(id(self))
+        if last is None or last[0] != key:
+            last = _TICKS[id(self)] = (key, update_ticks(self))
+        return list(last[1])
+
     text._get_text_metrics_with_cache = metrics
     MixedModeRenderer._get_font_height_metrics = font_height_metrics
+    Axis._update_ticks = remembered_ticks
     try:
         yield
     finally:
         text._get_text_metrics_with_cache = measure
         del MixedModeRenderer._get_font_height_metrics
+        Axis._update_ticks = update_ticks
 
 
 def render(name: str, scheme: str = "light") -> bytes:
