@@ -30,6 +30,31 @@ def test_dark_render_on_the_light_layout_equals_the_dark_figure_laid_out_afresh(
         f"{name}: the dark render drawn on the light render's layout and crop is not the dark figure laid out afresh")
 
 
+#: Figures with a hand-picked dark twin: the twin is drawn on the light figure's layout and crop.
+TWINS = [name for name in figures.light_figures() if figures.dark_name(name) in figures.load_all()]
+
+
+def test_there_is_a_dark_twin_to_check():
+    assert TWINS, "no figure has a hand-picked dark twin: the twin path of render_schemes goes unchecked"
+
+
+@pytest.mark.parametrize("name", TWINS)
+def test_dark_twin_on_the_light_layout_equals_the_twin_laid_out_afresh(name):
+    assert figures.render_schemes(name)["dark"] == figures.render(name, "dark"), (
+        f"{name}: its dark twin drawn on the light figure's layout is not the twin laid out afresh")
+
+
+def test_a_twin_with_other_axes_is_refused():
+    import matplotlib.pyplot as plt
+
+    one, _ = plt.subplots()
+    two, _ = plt.subplots(1, 2)
+    with pytest.raises(ValueError, match="axes"):
+        figures._take_layout(two, one)
+    plt.close(one)
+    plt.close(two)
+
+
 def test_shared_text_measurements_write_what_matplotlib_writes(monkeypatch):
     """One figure with many labels, mathtext and text boxes, both schemes, with and without the shared caches."""
     name = "interactive/bptt-stepper.svg"

@@ -158,30 +158,45 @@ def render_schemes(name: str, schemes: tuple[str, ...] = SCHEMES) -> dict[str, b
     rc = {"svg.hashsalt": "gentle-rnn", "svg.fonttype": "path", "font.size": 10,
           "figure.facecolor": "none", "axes.facecolor": "none", "savefig.transparent": True}
 
-    out = {}
+    out, fig = {}, None
     with matplotlib.rc_context(rc), _shared_mathtext(), _shared_metrics():
-        fig = registry[name]()
-        if "light" in schemes or twin is None:
+        if schemes and (twin is None or "light" in schemes):
+            fig = registry[name]()
             if "light" not in schemes:
                 darken(fig)  # only the dark render: lay out and crop the recoloured figure itself
-            first, crop = _save_tight(fig)
-            out["light" if "light" in schemes else "dark"] = first
-        if "dark" in schemes and twin is not None:
+            out["light" if "light" in schemes else "dark"], crop = _save_tight(fig)
+        if "dark" in schemes and "light" in schemes:
+            # Only colours change, so the light render's layout and crop hold: the dark one is drawn on them, with
+            # the layout engine off ("none" keeps a placeholder, so Matplotlib still makes its cheap measuring
+            # draw, at the 72 dpi of SVG, and crops with the very same floats). That is byte for byte what laying
+            # out the dark figure afresh gives (tests/test_figures_render.py); running constrained layout again
+            # on the light render's layout would not: it is not a fixed point, and a second run moves axes by up
+            # to 3 px. A hand-picked twin gets the light figure's axes positions, as it differs in colours only.
+            if twin is None:
+                dark = fig
+                darken(dark)
+            else:
+                dark = twin()
+                _take_layout(dark, fig)
+            dark.set_layout_engine("none")
+            out["dark"] = _save(dark, crop)
+            plt.close(dark)
+        elif "dark" in schemes and twin is not None:
             dark = twin()
             out["dark"] = _save_tight(dark)[0]
             plt.close(dark)
-        elif "dark" in schemes and "light" in schemes:
-            # Only colours change, so the light render's layout and crop hold: the dark one is drawn with the
-            # layout engine off ("none" keeps a placeholder, so Matplotlib still makes its cheap measuring draw,
-            # at the 72 dpi of SVG, and crops with the very same floats), cropped to the light render's box. That
-            # is byte for byte what laying out the dark figure afresh gives (tests/test_figures_render.py);
-            # running constrained layout again on the light render's layout would not: it is not a fixed point,
-            # and a second run moves axes by up to 3 px.
-            darken(fig)
-            fig.set_layout_engine("none")
-            out["dark"] = _save(fig, crop)
-        plt.close(fig)
+        if fig is not None:
+            plt.close(fig)
     return out
+
+
+def _take_layout(fig, like) -> None:
+    """Put every axes of ``fig`` where laying out ``like`` put its own (the same number of axes, in order)."""
+    if len(fig.axes) != len(like.axes) or fig.subfigs or like.subfigs:
+        raise ValueError("a dark twin must have its light figure's axes, in the same order, and no subfigures")
+    for ax, other in zip(fig.axes, like.axes):
+        ax._set_position(other.get_position(original=True), "original")
+        ax._set_position(other.get_position(original=False), "active")
 
 
 def _save(fig, bbox_inches) -> bytes:
