@@ -144,7 +144,12 @@ def light_figures() -> list[str]:
 
 def render_schemes(name: str, schemes: tuple[str, ...] = SCHEMES) -> dict[str, bytes]:
     """Render the registered figure ``name`` once, to SVG bytes for each of ``schemes`` ("light", "dark"), on
-    a transparent background, deterministically (no date, fixed ids)."""
+    a transparent background, deterministically (no date, fixed ids).
+
+    The figure is laid out and cropped once, by the light render (``bbox_inches="tight"``); the dark render is
+    drawn on that layout and crop, and is byte for byte what laying out the dark figure afresh would give
+    (``render(name, "dark")``). Inside, SVG renderers share their text measurements (:func:`_shared_metrics`)
+    and their mathtext parses (:func:`_shared_mathtext`)."""
     for scheme in schemes:
         if scheme not in SCHEMES:
             raise ValueError(f"schemes must be among {SCHEMES}, got {scheme!r}")
@@ -245,7 +250,7 @@ def _shared_mathtext():
     every label's TeX was parsed by pyparsing four times per figure (about half of a render's time). Here the
     renderers share one ``TextToPath`` whose parser looks its result up in :data:`_MATHTEXT` first, keyed on
     everything the parse reads: the string, dpi, font properties, antialiasing, hinting and the ``mathtext.*``
-    and ``font.*`` settings. The SVG written is byte for byte the same (``tests/test_figures_cache.py``).
+    and ``font.*`` settings. The SVG written is byte for byte the same (``tests/test_build_caches.py``).
     """
     from matplotlib import text
     from matplotlib.mathtext import MathTextParser
