@@ -205,6 +205,7 @@ def _take_layout(fig, like) -> None:
 
 
 def _save(fig, bbox_inches) -> bytes:
+    """The figure as SVG bytes (no date), cropped to ``bbox_inches`` ("tight" or a ``Bbox`` in inches)."""
     _SAVING.append(_text_settings())
     _TICKS.clear()  # tick state is remembered within one save only (see _shared_metrics)
     try:
