@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 
 import matplotlib
+import numpy as np
 import pytest
 
 matplotlib.use("Agg")
@@ -123,3 +124,25 @@ def test_agg_drawing_is_not_served_by_the_svg_cache():
         shared = ax.title.get_window_extent().bounds
     plt.close(fig)
     assert shared == plain, "an Agg draw inside the context was measured as SVG"
+
+
+def test_ink_over_an_image_keeps_its_colour_in_the_dark_render():
+    """White on viridis stays white in the dark render (as the image keeps its colours); the same white off the
+    image is recoloured as usual. The truncated-BPTT figure marks its cut line and label so."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_hex
+
+    fig, ax = plt.subplots()
+    ax.imshow(np.arange(4.0).reshape(2, 2))
+    (on_image,) = figures.over_image(*ax.plot([0, 1], [0, 1], color="white"))
+    label = figures.over_image(ax.text(0, 0, "dropped", color="white"))[0]
+    elsewhere = ax.text(0, 1, "title", color="black")
+    figures.darken(fig)
+    assert to_hex(on_image.get_color()) == "#ffffff" and to_hex(label.get_color()) == "#ffffff"
+    assert to_hex(elsewhere.get_color()) != "#000000"
+    plt.close(fig)
+
+    fig = figures.load_all()["part-3/truncated.svg"]()
+    whites = [a for a in fig.findobj() if getattr(a, "gentle_rnn_over_image", False)]
+    assert len(whites) == 2, "the truncated figure's cut line and its label are marked as drawn over the image"
+    plt.close(fig)

@@ -24,6 +24,8 @@ dark red line a light red one). The hook adds the dark render as ``figures/<name
 shows the two with Material's ``#only-light`` / ``#only-dark``. Write figures in light colours only; a
 figure that wants a hand-picked dark version registers it as its twin ``<name minus .svg>-dark.svg``, which
 is then used as drawn instead of the recoloured render (:func:`light_figures` lists the figures without it).
+Ink drawn over a colour-mapped image (which keeps its colours) is marked with :func:`over_image` and keeps its
+colour too: white on viridis stays white, where recolouring would turn it grey on the image's dark end.
 """
 
 from __future__ import annotations
@@ -100,6 +102,14 @@ def dark_colour(colour, role: str = "ink"):
     return (*colorsys.hls_to_rgb(hue, low + (high - low) * (1.0 - light), sat), a)
 
 
+def over_image(*artists):
+    """Mark ``artists`` (lines, text) as drawn over a colour-mapped image: :func:`darken` keeps their colours,
+    as it keeps the image's. Returns the artists."""
+    for artist in artists:
+        artist.gentle_rnn_over_image = True
+    return artists
+
+
 def darken(fig) -> None:
     """Recolour a finished figure for the dark scheme in place (see the module docstring); colour maps of
     images keep their colours (viridis reads on both backgrounds)."""
@@ -111,7 +121,7 @@ def darken(fig) -> None:
 
     seen = set()
     for artist in fig.findobj():
-        if id(artist) in seen:
+        if id(artist) in seen or getattr(artist, "gentle_rnn_over_image", False):
             continue
         seen.add(id(artist))
         if isinstance(artist, Line2D):
