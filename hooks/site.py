@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import hashlib
 import json
 import logging
@@ -43,6 +44,9 @@ def _source_hash() -> str:
 
 
 def on_config(config):
+    # mkdocs.yml ran hooks/lazy_imports.py as MkDocs read it (``extra: lazy_imports:``); what that returned (the
+    # script's globals) is no setting of the site
+    config["extra"].pop("lazy_imports", None)
     # Executed derivations talk to their kernel over a local socket (IPC) rather than TCP: ipykernel warns
     # about unencrypted TCP, and a strict build keeps its log free of warnings. nbconvert reads this from the
     # Jupyter config path.
@@ -135,12 +139,27 @@ def _start_derivations(config) -> None:
 
 def _derivation_pages_last(files):
     """The same files with the derivation pages at the end, so that MkDocs renders every other page while the
-    kernels run (it renders, then writes, pages in the order of ``files``)."""
+    kernels run (it renders pages in the order of ``files``). ``_restore_file_order`` puts them back before
+    MkDocs writes the pages, the search index and the sitemap (also in that order): a cold build writes the
+    same site as a warm one."""
     from mkdocs.structure.files import Files
 
     listed = list(files)
     last = [f for f in listed if f.src_uri in _RUNNING]
-    return Files([f for f in listed if f.src_uri not in _RUNNING] + last) if last else files
+    if not last:
+        return files
+    _FILES["order"] = [f.src_uri for f in listed]
+    return Files([f for f in listed if f.src_uri not in _RUNNING] + last)
+
+
+def _restore_file_order(files) -> None:
+    order = _FILES.pop("order", None)
+    if order is None or [f.src_uri for f in files] == order:
+        return
+    by_uri = {f.src_uri: f for f in files}
+    for uri in order:  # Files' own remove and append, in the original order
+        files.remove(by_uri[uri])
+        files.append(by_uri[uri])
 
 
 def on_pre_page(page, config, files):
@@ -174,6 +193,7 @@ def on_build_error(error):
 
 
 def on_files(files, config):
+    _FILES.pop("order", None)
     _FILES["files"] = files = _derivation_pages_last(files)
     return files
 
@@ -250,13 +270,19 @@ def _toc_key(toc) -> list:
     return [[item.id, item.url, item.title, item.level, _toc_key(item.children)] for item in toc]
 
 
+@functools.lru_cache(maxsize=None)
+def _material_version() -> str:
+    """Material's version (read once: each look-up scans the installed packages' metadata)."""
+    from importlib.metadata import version
+
+    return version("mkdocs-material")
+
+
 def search_entries_key(page, plugin_config) -> str:
     """The key of one page's search entries: everything Material's ``add_entry_from_context`` reads (the page's
     HTML, URL, title, metadata and table of contents, the search configuration) and Material's version."""
-    from importlib.metadata import version
-
     h = hashlib.sha256()
-    for part in (version("mkdocs-material"), page.url, str(page.title), json.dumps(page.meta, sort_keys=True,
+    for part in (_material_version(), page.url, str(page.title), json.dumps(page.meta, sort_keys=True,
                  default=repr), json.dumps(_toc_key(page.toc), default=repr),
                  json.dumps(dict(plugin_config), sort_keys=True, default=repr), page.content):
         h.update(part.encode() + b"\0")
@@ -301,6 +327,8 @@ def _cache_compiled_templates(config) -> None:
 
 def on_env(env, config, files):
     import jinja2
+
+    _restore_file_order(files)  # every page is rendered: write them in the order of a build that executes none
 
     _JINJA_CACHE.mkdir(parents=True, exist_ok=True)
     env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(_JINJA_CACHE))  # the theme's templates, likewise

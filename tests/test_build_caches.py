@@ -119,7 +119,8 @@ def test_derivation_pages_render_last_and_wait_for_their_kernel(site_hook, monke
     names = ["index.md", "derivations/alpha.py", "part-1.md", "derivations/beta.py", "reference/api.md"]
     files = Files([File(n, src_dir=str(site_hook.root / "docs"), dest_dir="/tmp/site", use_directory_urls=True)
                    for n in names])
-    ordered = [f.src_uri for f in hook.on_files(files, site_hook.config)]
+    reordered = hook.on_files(files, site_hook.config)
+    ordered = [f.src_uri for f in reordered]
     assert ordered == ["index.md", "part-1.md", "reference/api.md", "derivations/alpha.py", "derivations/beta.py"]
     future = hook._RUNNING["derivations/beta.py"]
     rendered = []
@@ -127,6 +128,9 @@ def test_derivation_pages_render_last_and_wait_for_their_kernel(site_hook, monke
                                  render=lambda config, files: rendered.append(future.done()))
     hook.on_pre_page(page, site_hook.config, files).render(site_hook.config, files)
     assert rendered == [True], "the page rendered before its derivation had finished executing"
+    hook.on_env(types.SimpleNamespace(), site_hook.config, reordered)
+    assert [f.src_uri for f in reordered] == names, \
+        "the pages are written (sitemap, search index) in another order than a warm build writes them"
     hook.on_post_build(site_hook.config)
 
 
