@@ -37,8 +37,11 @@ serve: $(BIN)/.installed node_modules/.installed
 build: $(BIN)/.installed node_modules/.installed
 	$(BIN)/mkdocs build --strict
 
+# Two workers (pytest-xdist): the built site and its browser checks on one, the other files beside them
+# (tests/conftest.py says how the tests are split). `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= 2
 test: $(BIN)/.installed node_modules/.installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 bench: $(BIN)/.installed
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet "torch==2.13.0"

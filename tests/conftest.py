@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import http.server
 import os
@@ -21,6 +22,61 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Two workers: `make test` runs `pytest -n 2` (pytest-xdist). Whatever `-n` and `--dist` say, tests are handed
+# out in whole units, each run on one worker from start to end: the files that use the built site (SITE_FILES)
+# form one unit, "site", so the site is built, served, opened in Chromium and surveyed once per run, as without
+# xdist (test_site_build.py's ProperDocs build shares the build's .cache/ and must not race the cold build);
+# every other file is a unit of its own, so its module fixtures and lru_caches are computed once, as without
+# xdist. The site unit is the longest chain: it is handed out first; the other worker takes the files in order,
+# and a worker that is free takes the next. The unit of a test is read from its node id alone (the controller
+# sees no fixtures; xdist's own `xdist_group` mark is not used: it rewrites `item._nodeid`, which pytest 9.2
+# no longer reads, so the mark silently does nothing). A test elsewhere that asks for a site fixture stops the
+# collection with a hint.
+
+SITE_FIXTURES = {"built_site", "site_server", "browser", "survey"}
+SITE_FILES = ("tests/test_site_*.py", "tests/test_downloads.py")
+
+
+def xdist_unit(nodeid: str) -> str:
+    """The work unit of a test under xdist: "site", or the test's file."""
+    path = nodeid.split("::", 1)[0]
+    return "site" if any(fnmatch.fnmatch(path, pattern) for pattern in SITE_FILES) else path
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    strays = [item.nodeid for item in items
+              if SITE_FIXTURES.intersection(item.fixturenames) and xdist_unit(item.nodeid) != "site"]
+    if strays:
+        raise pytest.UsageError(
+            f"these tests use the built site ({', '.join(sorted(SITE_FIXTURES))}) outside the site's files: move "
+            f"them into a tests/test_site_*.py file, or add their file to SITE_FILES in tests/conftest.py, so that "
+            f"under xdist the site is still built once:\n  " + "\n  ".join(strays))
+    if hasattr(config, "workerinput"):  # an xdist worker: the site unit first (a stable sort keeps file order)
+        items.sort(key=lambda item: xdist_unit(item.nodeid) != "site")
+
+
+try:
+    from xdist.scheduler import LoadScopeScheduling
+except ImportError:  # without pytest-xdist the suite runs in one process
+    pass
+else:
+    class _UnitScheduling(LoadScopeScheduling):
+        """xdist's loadscope with the units above, in collection order (not the largest unit first)."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_unit(nodeid)
+
+        def schedule(self) -> None:
+            self.config.option.loadscopereorder = False
+            super().schedule()
+
+    def pytest_xdist_make_scheduler(config, log):
+        if config.getvalue("dist") != "each":
+            return _UnitScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
@@ -106,13 +162,15 @@ def wait_for_math(page, timeout_ms: int = 60_000) -> None:
 # `async () => {...}`) that returns JSON. The survey loads each page at each viewport and colour scheme, opens
 # every <details> (solutions included), waits for the math, runs every probe, and records the results under
 # result[(path, viewport, scheme)][NAME]; it also records, per load, the problems seen on the wire and in the
-# console under "wire". Test files then assert on the survey instead of loading pages again, so the whole suite
-# loads each page four times, not four times per test.
+# console under "wire", and the path of every request the page made (until the network is idle, and during the
+# probes after it) under "fetched". Test files then assert on the survey instead of loading pages again, so the
+# whole suite loads each page four times, not four times per test.
 #
 # A probe may begin with directive comments that the survey honours:
 #   // @requires node_modules/x/x.min.js   inject that script (a path from the repository root) before probing
 #   // @narrower                           at the narrowest viewport, also run the probe after narrowing the viewport to
 #                                          NARROWEST (no reload: the layout is CSS), recorded as NAME@360
+#   // @after-networkidle                  run the probe after the network is idle (after the other probes)
 
 PROBES = ROOT / "tests" / "probes"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
@@ -136,7 +194,8 @@ def _probes() -> dict[str, dict]:
             if not script.is_file():
                 pytest.fail(f"probe {path.name} requires {script.relative_to(ROOT)}: run `npm ci` in {ROOT}")
         probes[path.stem] = {"source": source, "requires": requires,
-                             "narrower": any(d[0] == "narrower" for d in directives)}
+                             "narrower": any(d[0] == "narrower" for d in directives),
+                             "after_idle": any(d[0] == "after-networkidle" for d in directives)}
     return probes
 
 
@@ -153,6 +212,7 @@ def survey(built_site, site_server, browser):
         for scheme in SCHEMES:
             context = browser.new_context(viewport=viewport, color_scheme=scheme)
             wire: list[str] = []
+            fetched: list[str] = []
             aborted: set[str] = set()
 
             def on_route(route, request, wire=wire, aborted=aborted):
@@ -166,6 +226,7 @@ def survey(built_site, site_server, browser):
 
             context.route("**/*", on_route)
             page = context.new_page()
+            page.on("request", lambda r, fetched=fetched: fetched.append(urllib.parse.urlsplit(r.url).path))
             page.on("response", lambda r, wire=wire: wire.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
             page.on("console", lambda m, wire=wire: wire.append(f"console {m.type}: {m.text}")
                     if m.type in ("error", "warning") else None)
@@ -175,6 +236,7 @@ def survey(built_site, site_server, browser):
             for url in sitemap_pages(site_dir, site_server):
                 path = urllib.parse.urlsplit(url).path
                 wire.clear()
+                fetched.clear()
                 page.goto(url, wait_until="load")
                 try:
                     wait_for_math(page)
@@ -183,7 +245,8 @@ def survey(built_site, site_server, browser):
                 page.evaluate(OPEN_EVERY_DETAILS)
                 for script in scripts:
                     page.add_script_tag(path=script)
-                entry = {name: page.evaluate(probe["source"]) for name, probe in probes.items()}
+                entry = {name: page.evaluate(probe["source"]) for name, probe in probes.items()
+                         if not probe["after_idle"]}
                 if viewport is narrowest and any(probe["narrower"] for probe in probes.values()):
                     page.set_viewport_size(NARROWEST)
                     page.evaluate(OPEN_EVERY_DETAILS)  # two frames: the layout settles at the new width
@@ -192,7 +255,11 @@ def survey(built_site, site_server, browser):
                             entry[f"{name}@{NARROWEST['width']}"] = page.evaluate(probe["source"])
                     page.set_viewport_size(viewport)
                 page.wait_for_load_state("networkidle")  # late requests (search index, sitemap) are seen too
+                for name, probe in probes.items():
+                    if probe["after_idle"]:
+                        entry[name] = page.evaluate(probe["source"])
                 entry["wire"] = list(wire)
+                entry["fetched"] = list(fetched)
                 result[(path, viewport_name, scheme)] = entry
             context.close()
     return result

@@ -21,7 +21,7 @@ from gentle_rnn.figures.interactive import LAG_H, LAG_SEED, LAG_T
 from gentle_rnn.figures.part2 import _num, _vec, worked_example_inputs
 from gentle_rnn.figures.part5 import EXAMPLE_GATES
 
-from .conftest import ROOT, wait_for_math
+from .conftest import ROOT, VIEWPORTS, wait_for_math
 
 pytestmark = pytest.mark.site
 
@@ -32,7 +32,6 @@ PAGES = {
     "carousel": "part-5-lstm/",
 }
 FIGURE_IDS = {"bptt-stepper": "fig-bptt-stepper", "lag": "fig-lag", "carousel": "fig-carousel"}
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SITE_URL = re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.M).group(1)
 
 
@@ -378,34 +377,20 @@ def test_without_javascript_the_static_figure_shows(browser, site_server, widget
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [390, 1280])
 @pytest.mark.parametrize("widget", PAGES)
-def test_figure_accessible_and_fits(browser, site_server, widget, width, scheme):
-    context, page = open_page(browser, site_server, widget, width=width, scheme=scheme, math=True)
+def test_figure_accessible_and_fits(survey, widget, width, scheme):
+    """From the page survey (tests/conftest.py; tests/probes/widgets.js), which loads the figure's page at this
+    width and scheme and probes the mounted figure once the network is idle."""
+    viewport = {390: "phone", 1280: "desktop"}[width]
+    assert VIEWPORTS[viewport]["width"] == width
+    entry = survey[("/" + PAGES[widget], viewport, scheme)]
     expected = "slate" if scheme == "dark" else "default"
-    assert page.evaluate("document.body.dataset.mdColorScheme") == expected
-    figure = f"figure#{FIGURE_IDS[widget]}"
-    assert page.locator(f"{figure} img").count() >= 1
-    assert page.locator(f"{figure} img:visible").count() == 0, "the static figure is replaced once the figure mounts"
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("sel => axe.run(document.querySelector(sel)).then(r => r.violations.map("
-                           "v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length})))", figure)
-    serious = [v for v in result if v["impact"] in ("serious", "critical")]
-    assert serious == [], f"{widget} at {width} px, {scheme}: {serious}"
-    layout = page.evaluate("""sel => {
-        const fig = document.querySelector(sel);
-        const r = fig.getBoundingClientRect();
-        const texts = [...fig.querySelectorAll('svg text')].filter((t) => t.textContent.trim()).map((t) => {
-            const svg = t.ownerSVGElement;
-            const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-            return parseFloat(getComputedStyle(t).fontSize) * scale;
-        });
-        // the widget's own elements and the caption's box (the caption's formulas are MathJax's business)
-        const own = [...fig.querySelectorAll('.rnn-widget *'), fig.querySelector('figcaption')];
-        const wide = own.filter((e) => e.getBoundingClientRect().right > r.right + 1)
-            .map((e) => e.tagName + '.' + e.getAttribute('class'));
-        return {right: r.right, inner: window.innerWidth, overflow: fig.scrollWidth - fig.clientWidth,
-                smallest: Math.min(...texts), wide};
-    }""", figure)
+    assert entry["basics"]["colorScheme"] == expected
+    [figure] = [f for f in entry["widgets"] if f["widget"] == widget]
+    assert figure["id"] == FIGURE_IDS[widget]
+    assert figure["images"] >= 1
+    assert figure["visibleImages"] == 0, "the static figure is replaced once the figure mounts"
+    assert figure["serious"] == [], f"{widget} at {width} px, {scheme}: {figure['serious']}"
+    layout = figure["layout"]
     assert layout["right"] <= layout["inner"] and layout["overflow"] <= 1 and layout["wide"] == [], layout
     assert layout["smallest"] >= 10.5, f"SVG text drawn at {layout['smallest']:.1f} px"
-    assert page.errors == []
-    context.close()
+    assert entry["wire"] == [], f"{widget} at {width} px, {scheme}: {entry['wire']}"

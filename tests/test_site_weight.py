@@ -14,11 +14,8 @@ The search index is held back as well; tests/test_site_search.py checks that and
 from __future__ import annotations
 
 import re
-import urllib.parse
 
 import pytest
-
-from tests.conftest import sitemap_pages
 
 pytestmark = pytest.mark.site
 
@@ -47,62 +44,44 @@ def test_every_content_image_is_sized_and_lazy(built_site):
     assert not problems, "\n".join(problems)
 
 
-SCROLL_THROUGH = """async () => {
-  for (let y = 0; y < document.body.scrollHeight; y += 400) {
-    window.scrollTo(0, y);
-    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-  }
-  const shown = [...document.querySelectorAll("article img")].filter((img) => img.getBoundingClientRect().width > 0);
-  await Promise.all(shown.map((img) => img.decode().catch(() => {})));
-  return shown.filter((img) => !(img.complete && img.naturalWidth > 0)).map((img) => img.getAttribute("src"));
-}"""
+# The two tests below read the page survey (tests/conftest.py), which loads every page of the sitemap at 1280
+# and 390 px, light and dark, records every request path of each load under "fetched", and runs
+# tests/probes/weight.js once the network is idle: at 1280 px it scrolls through the whole page.
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_a_page_fetches_the_render_of_its_own_scheme_only(built_site, site_server, browser, scheme):
-    site_dir, _ = built_site
-    other = "#only-dark" if scheme == "light" else "#only-light"
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
-    fetched = []
-    context.on("request", lambda r: fetched.append(urllib.parse.urlsplit(r.url).path))
-    page = context.new_page()
-    problems, twins = [], 0
-    for url in sitemap_pages(site_dir, site_server):
-        fetched.clear()
-        page.goto(url, wait_until="load")
-        not_loaded = page.evaluate(SCROLL_THROUGH)
-        page.wait_for_load_state("networkidle")
-        hidden = page.eval_on_selector_all(
-            f"article img[src$='{other}']", "imgs => imgs.map((img) => new URL(img.src).pathname)")
+def test_a_page_fetches_the_render_of_its_own_scheme_only(survey, scheme):
+    problems, twins, scrolled = [], 0, 0
+    for (path, viewport, entry_scheme), entry in survey.items():
+        weight = entry["weight"]
+        if entry_scheme != scheme or weight["notLoaded"] is None:
+            continue  # the other scheme, or the phone width (scrolled through at the desktop width only)
+        scrolled += 1
+        hidden = weight["onlyDark"] if scheme == "light" else weight["onlyLight"]
+        other = "dark" if scheme == "light" else "light"
         twins += len(hidden)
-        path = urllib.parse.urlsplit(url).path
-        problems += [f"{path}: fetched the {other[6:]} render {u}" for u in hidden if u in fetched]
-        problems += [f"{path}: a shown image did not load: {src}" for src in not_loaded]
-    context.close()
+        problems += [f"{path} ({viewport}): fetched the {other} render {u}" for u in hidden if u in entry["fetched"]]
+        problems += [f"{path} ({viewport}): a shown image did not load: {src}" for src in weight["notLoaded"]]
+    assert scrolled >= 5, "the survey scrolled through almost no page"
     assert twins > 5, "found almost no light/dark pairs: the test looks in the wrong place"
     assert not problems, "\n".join(problems)
 
 
-def test_figure_modules_load_only_where_a_figure_is(built_site, site_server, browser):
-    site_dir, _ = built_site
-    context = browser.new_context()
-    fetched = []
-    context.on("request", lambda r: fetched.append(urllib.parse.urlsplit(r.url).path))
-    page = context.new_page()
-    with_figure, without = [], []
-    for url in sitemap_pages(site_dir, site_server):
-        fetched.clear()
-        page.goto(url, wait_until="load")
-        page.wait_for_load_state("networkidle")
-        modules = [u for u in fetched if "/javascripts/interactive/" in u and not u.endswith("/main.js")]
-        widgets = page.eval_on_selector_all("[data-widget]", "nodes => nodes.map((n) => n.dataset.widget)")
+def test_figure_modules_load_only_where_a_figure_is(survey):
+    with_figure, without, problems = [], [], []
+    for (path, viewport, scheme), entry in survey.items():
+        where = f"{path} ({viewport}, {scheme})"
+        modules = [u for u in entry["fetched"] if "/javascripts/interactive/" in u and not u.endswith("/main.js")]
+        widgets = entry["weight"]["widgets"]
         if widgets:
-            with_figure.append(url)
-            assert page.locator(".rnn-widget--live").count() == len(widgets), f"{url}: a figure did not mount"
-            assert modules, f"{url}: has a figure but fetched no figure module"
+            with_figure.append(path)
+            if entry["weight"]["live"] != len(widgets):
+                problems.append(f"{where}: {entry['weight']['live']} of {len(widgets)} figures mounted")
+            if not modules:
+                problems.append(f"{where}: has a figure but fetched no figure module")
         else:
-            without.append(url)
-            assert not modules, f"{url}: has no interactive figure but fetched {modules}"
+            without.append(path)
+            if modules:
+                problems.append(f"{where}: has no interactive figure but fetched {modules}")
     assert with_figure and without
-    context.close()
-
+    assert not problems, "\n".join(problems)

@@ -24,6 +24,8 @@ dark red line a light red one). The hook adds the dark render as ``figures/<name
 shows the two with Material's ``#only-light`` / ``#only-dark``. Write figures in light colours only; a
 figure that wants a hand-picked dark version registers it as its twin ``<name minus .svg>-dark.svg``, which
 is then used as drawn instead of the recoloured render (:func:`light_figures` lists the figures without it).
+Ink drawn over a colour-mapped image (which keeps its colours) is marked with :func:`over_image` and keeps its
+colour too: white on viridis stays white, where recolouring would turn it grey on the image's dark end.
 """
 
 from __future__ import annotations
@@ -100,6 +102,14 @@ def dark_colour(colour, role: str = "ink"):
     return (*colorsys.hls_to_rgb(hue, low + (high - low) * (1.0 - light), sat), a)
 
 
+def over_image(*artists):
+    """Mark ``artists`` (lines, text) as drawn over a colour-mapped image: :func:`darken` keeps their colours,
+    as it keeps the image's. Returns the artists."""
+    for artist in artists:
+        artist.gentle_rnn_over_image = True
+    return artists
+
+
 def darken(fig) -> None:
     """Recolour a finished figure for the dark scheme in place (see the module docstring); colour maps of
     images keep their colours (viridis reads on both backgrounds)."""
@@ -111,7 +121,7 @@ def darken(fig) -> None:
 
     seen = set()
     for artist in fig.findobj():
-        if id(artist) in seen:
+        if id(artist) in seen or getattr(artist, "gentle_rnn_over_image", False):
             continue
         seen.add(id(artist))
         if isinstance(artist, Line2D):
@@ -144,7 +154,12 @@ def light_figures() -> list[str]:
 
 def render_schemes(name: str, schemes: tuple[str, ...] = SCHEMES) -> dict[str, bytes]:
     """Render the registered figure ``name`` once, to SVG bytes for each of ``schemes`` ("light", "dark"), on
-    a transparent background, deterministically (no date, fixed ids)."""
+    a transparent background, deterministically (no date, fixed ids).
+
+    The figure is laid out and cropped once, by the light render (``bbox_inches="tight"``); the dark render is
+    drawn on that layout and crop, and is byte for byte what laying out the dark figure afresh would give
+    (``render(name, "dark")``). Inside, SVG renderers share their text measurements (:func:`_shared_metrics`)
+    and their mathtext parses (:func:`_shared_mathtext`)."""
     for scheme in schemes:
         if scheme not in SCHEMES:
             raise ValueError(f"schemes must be among {SCHEMES}, got {scheme!r}")
@@ -158,25 +173,79 @@ def render_schemes(name: str, schemes: tuple[str, ...] = SCHEMES) -> dict[str, b
     rc = {"svg.hashsalt": "gentle-rnn", "svg.fonttype": "path", "font.size": 10,
           "figure.facecolor": "none", "axes.facecolor": "none", "savefig.transparent": True}
 
-    def save(fig) -> bytes:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-        return buf.getvalue()
-
-    out = {}
-    with matplotlib.rc_context(rc), _shared_mathtext():
-        fig = registry[name]()
-        for scheme in sorted(schemes, key=SCHEMES.index):  # light first: darken() changes the figure
-            if scheme == "dark" and twin is not None:
+    out, fig = {}, None
+    with matplotlib.rc_context(rc), _shared_mathtext(), _shared_metrics():
+        if schemes and (twin is None or "light" in schemes):
+            fig = registry[name]()
+            if "light" not in schemes:
+                darken(fig)  # only the dark render: lay out and crop the recoloured figure itself
+            out["light" if "light" in schemes else "dark"], crop = _save_tight(fig)
+        if "dark" in schemes and "light" in schemes:
+            # Only colours change, so the light render's layout and crop hold: the dark one is drawn on them, with
+            # the layout engine off ("none" keeps a placeholder, so Matplotlib still makes its cheap measuring
+            # draw, at the 72 dpi of SVG, and crops with the very same floats). That is byte for byte what laying
+            # out the dark figure afresh gives (tests/test_figures_render.py); running constrained layout again
+            # on the light render's layout would not: it is not a fixed point, and a second run moves axes by up
+            # to 3 px. A hand-picked twin gets the light figure's axes positions, as it differs in colours only.
+            if twin is None:
+                dark = fig
+                darken(dark)
+            else:
                 dark = twin()
-                out[scheme] = save(dark)
-                plt.close(dark)
-                continue
-            if scheme == "dark":
-                darken(fig)
-            out[scheme] = save(fig)
-        plt.close(fig)
+                _take_layout(dark, fig)
+            dark.set_layout_engine("none")
+            out["dark"] = _save(dark, crop)
+            plt.close(dark)
+        elif "dark" in schemes and twin is not None:
+            dark = twin()
+            out["dark"] = _save_tight(dark)[0]
+            plt.close(dark)
+        if fig is not None:
+            plt.close(fig)
     return out
+
+
+def _take_layout(fig, like) -> None:
+    """Put every axes of ``fig`` where laying out ``like`` put its own (the same number of axes, in order)."""
+    if len(fig.axes) != len(like.axes) or fig.subfigs or like.subfigs:
+        raise ValueError("a dark twin must have its light figure's axes, in the same order, and no subfigures")
+    for ax, other in zip(fig.axes, like.axes):
+        ax._set_position(other.get_position(original=True), "original")
+        ax._set_position(other.get_position(original=False), "active")
+
+
+def _save(fig, bbox_inches) -> bytes:
+    """The figure as SVG bytes (no date), cropped to ``bbox_inches`` ("tight" or a ``Bbox`` in inches)."""
+    _SAVING.append(_text_settings())
+    _TICKS.clear()  # tick state is remembered within one save only (see _shared_metrics)
+    try:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg", bbox_inches=bbox_inches, metadata={"Date": None})
+    finally:
+        _SAVING.pop()
+        _TICKS.clear()
+    return buf.getvalue()
+
+
+def _save_tight(fig) -> tuple[bytes, object]:
+    """``savefig(bbox_inches="tight")``, as Matplotlib does it (layout, measuring draw, crop, draw), and the
+    crop it used: the figure's tight box padded by ``savefig.pad_inches`` (a ``Bbox`` in inches)."""
+    from matplotlib import rcParams
+
+    boxes = []
+    measure = fig.get_tightbbox
+
+    def get_tightbbox(*args, **kwargs):
+        boxes.append(measure(*args, **kwargs))
+        return boxes[-1]
+
+    fig.get_tightbbox = get_tightbbox  # the one call is print_figure's, for the crop
+    try:
+        svg = _save(fig, "tight")
+    finally:
+        del fig.get_tightbbox
+    pad = rcParams["savefig.pad_inches"]
+    return svg, boxes[-1].padded(pad, pad)
 
 
 #: Parsed mathtext, shared by every renderer of this process: {key: what MathTextParser would return}.
@@ -192,9 +261,9 @@ def _shared_mathtext():
     every label's TeX was parsed by pyparsing four times per figure (about half of a render's time). Here the
     renderers share one ``TextToPath`` whose parser looks its result up in :data:`_MATHTEXT` first, keyed on
     everything the parse reads: the string, dpi, font properties, antialiasing, hinting and the ``mathtext.*``
-    and ``font.*`` settings. The SVG written is byte for byte the same (``tests/test_figures_cache.py``).
+    and ``font.*`` settings. The SVG written is byte for byte the same (``tests/test_build_caches.py``).
     """
-    from matplotlib import rcParams, text
+    from matplotlib import text
     from matplotlib.mathtext import MathTextParser
     from matplotlib.textpath import TextToPath
 
@@ -202,8 +271,7 @@ def _shared_mathtext():
 
     class Parser(MathTextParser):
         def _parse_cached(self, s, dpi, prop, antialiased, load_glyph_flags):
-            settings = tuple((k, str(v)) for k, v in rcParams.items() if k.startswith(("mathtext.", "font.")))
-            key = (self._output_type, s, dpi, prop, antialiased, load_glyph_flags, settings)
+            key = (self._output_type, s, dpi, prop, antialiased, load_glyph_flags, _text_settings())
             if key not in _MATHTEXT:
                 _MATHTEXT[key] = parse(self, s, dpi, prop, antialiased, load_glyph_flags)
             return _MATHTEXT[key]
@@ -216,6 +284,112 @@ def _shared_mathtext():
         yield
     finally:
         text.TextToPath = original
+
+
+#: The settings of the save under way (see :func:`_text_settings`), or None outside :func:`_save`.
+_SAVING: list = []
+
+
+def _text_settings() -> tuple:
+    """Every setting that measuring or parsing text reads (``font.*``, ``mathtext.*``, ``text.*``), as a
+    hashable tuple: taken once per save while :func:`_save` runs (nothing changes the settings during a draw),
+    else read now."""
+    if _SAVING:
+        return _SAVING[-1]
+    from matplotlib import rcParams
+
+    return tuple((k, str(rcParams[k])) for k in rcParams if k.startswith(("font.", "mathtext.", "text.")))
+
+
+#: Text measurements shared by every SVG renderer of this process: {key: what the renderer would return}.
+_METRICS: dict = {}
+#: The ticks each axis last updated during the save under way: {id(axis): (what they depend on, ticks drawn)}.
+_TICKS: dict = {}
+
+
+@contextlib.contextmanager
+def _shared_metrics():
+    """Let every SVG renderer created inside share one cache of text measurements and font heights.
+
+    Matplotlib caches a text's size per renderer, and a figure saved light and dark meets three (the measuring
+    draw of ``bbox_inches="tight"``, then one draw per scheme), so every label was measured three times; and a
+    text's layout reads its font's ascent and descent from the font's tables on every call, uncached, unless
+    the renderer offers ``_get_font_height_metrics`` (the PDF and PostScript ones do). SVG text measurements
+    depend on the string, the font properties and the ``font.*``, ``mathtext.*`` and ``text.*`` settings only
+    (they come from the renderer's ``TextToPath`` at a fixed 72 dpi), so inside this context they are computed
+    once per key; other renderers (Agg) go through Matplotlib's own cache.
+
+    An axis also updates its ticks (locator, formatter, each tick's position and label) over and over while one
+    figure is laid out, measured and drawn: a dozen times per axis and save, for every tick-label box, spine and
+    title placed. During a save made by :func:`_save` (no code of ours runs in it, so no tick setting changes),
+    an axis whose view and data limits, scale, locators, formatters, size and place on the figure are the same
+    as at its previous update returns the ticks that update left, without recomputing them.
+
+    The SVG written is byte for byte the same (``tests/test_figures_render.py``).
+    """
+    from matplotlib import text
+    from matplotlib.axis import Axis
+    from matplotlib.backends.backend_mixed import MixedModeRenderer
+    from matplotlib.backends.backend_svg import RendererSVG
+    from matplotlib.font_manager import fontManager, get_font
+
+    measure = text._get_text_metrics_with_cache
+
+    def metrics(renderer, s, fontprop, ismath, dpi):
+        if not isinstance(getattr(renderer, "_renderer", renderer), RendererSVG):
+            return measure(renderer, s, fontprop, ismath, dpi)
+        key = ("text", s, fontprop.copy(), ismath, dpi, _text_settings())  # a copy: FontProperties are mutable
+        if key not in _METRICS:
+            _METRICS[key] = measure(renderer, s, fontprop, ismath, dpi)
+        return _METRICS[key]
+
+    def font_height_metrics(self, prop):
+        """What ``Text._get_layout`` reads from the font's tables (``OS/2``, else ``hhea``), in pixels."""
+        own = getattr(self._renderer, "_get_font_height_metrics", None)
+        if own is not None:
+            return own(prop)
+        dpi = self.figure.dpi
+        key = ("height", prop.copy(), dpi, _text_settings())
+        if key not in _METRICS:
+            _METRICS[key] = None, None, None
+            font = get_font(fontManager._find_fonts_by_props(prop))
+            for table_name, linegap_key, ascent_key, descent_key in (
+                    ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+                    ("hhea", "lineGap", "ascent", "descent")):
+                table = font.get_sfnt_table(table_name)
+                if table is None:
+                    continue
+                # the same expression as Matplotlib's, so that the same floats come out
+                fontsize = prop.get_size_in_points()
+                units_per_em = font.get_sfnt_table("head")["unitsPerEm"]
+                scale = 1 / units_per_em * fontsize * dpi / 72
+                _METRICS[key] = (table[ascent_key] * scale, -table[descent_key] * scale, table[linegap_key] * scale)
+                break
+        return _METRICS[key]
+
+    update_ticks = Axis._update_ticks
+
+    def remembered_ticks(self):
+        if not _SAVING:
+            return update_ticks(self)
+        ax = self.axes
+        key = (tuple(self.get_view_interval()), tuple(self.get_data_interval()), self.get_minpos(),
+               ax.bbox.bounds, ax.get_figure(root=True).dpi, id(self._scale), id(self.major.locator),
+               id(self.major.formatter), id(self.minor.locator), id(self.minor.formatter))
+        last = _TICKS.get(id(self))
+        if last is None or last[0] != key:
+            last = _TICKS[id(self)] = (key, update_ticks(self))
+        return list(last[1])
+
+    text._get_text_metrics_with_cache = metrics
+    MixedModeRenderer._get_font_height_metrics = font_height_metrics
+    Axis._update_ticks = remembered_ticks
+    try:
+        yield
+    finally:
+        text._get_text_metrics_with_cache = measure
+        del MixedModeRenderer._get_font_height_metrics
+        Axis._update_ticks = update_ticks
 
 
 def render(name: str, scheme: str = "light") -> bytes:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import readout, rnn
 from ..functional import tanh_grad_from_output
-from . import figure
+from . import figure, over_image
 from .part2 import _num, _vec, worked_example_inputs
 
 
@@ -134,10 +134,12 @@ def truncated_figure():
                         norm=LogNorm(vmin=finite.min(), vmax=1.0))
     fig.colorbar(image, ax=ax_c, shrink=0.9, label="share, relative to the largest")
     u_line = np.arange(1, T + 2) + 0.5
-    ax_c.plot(u_line, u_line + tau_show, color="white", lw=1.6, ls="--", scalex=False, scaley=False)
+    cut = ax_c.plot(u_line, u_line + tau_show, color="white", lw=1.6, ls="--", scalex=False, scaley=False)
     ax_c.set_xlim(1.5, T + 0.5)
     ax_c.set_ylim(T + 0.5, 1.5)
-    ax_c.text(2.2, T - 0.3, f"dropped by τ = {tau_show}: t − u ≥ {tau_show}", color="white", fontsize=9, va="bottom")
+    dropped = ax_c.text(2.2, T - 0.3, f"dropped by τ = {tau_show}: t − u ≥ {tau_show}", color="white", fontsize=9,
+                        va="bottom")
+    over_image(*cut, dropped)  # white on the image in both schemes
     ax_c.text(T, 3, f"kept: t − u < {tau_show}", color="black", fontsize=9, ha="right", va="top",
               bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85})
     ax_c.set_xlabel("step u where W is used (u = 1 left out: h(0) = 0)")

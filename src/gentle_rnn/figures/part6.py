@@ -8,6 +8,8 @@ The figure is rendered twice, for the light and the dark scheme (Material's ``#o
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import gru, lstm, readout, rnn
@@ -131,6 +133,12 @@ def survival_data(T: int = 60, B: int = 32, D: int = 8, H: int = 32, K: int = 4,
 # --8<-- [end:survival_data]
 
 
+@functools.cache
+def _survival_curves():
+    """:func:`survival_data` at its defaults, computed once for both renders (the light and the dark twin)."""
+    return survival_data()
+
+
 def _survival(dark: bool):
     import matplotlib.pyplot as plt
 
@@ -144,7 +152,7 @@ def _survival(dark: bool):
         "gru b=2": dict(color=colours["gru b=2"], lw=1.8, label=r"GRU, $b_\zeta = 2$"),
         "gru direct": dict(color=colours["gru"], lw=1.2, ls="--", label=r"GRU direct path alone, $\prod \mu$, $b_\zeta = 0$"),
     }
-    data = survival_data()
+    data = _survival_curves()
     with plt.rc_context({"text.color": fg, "axes.labelcolor": fg, "xtick.color": fg, "ytick.color": fg,
                          "axes.edgecolor": fg}):
         fig, ax = plt.subplots(figsize=(7.2, 3.8), layout="constrained")
